@@ -1,0 +1,17 @@
+#pragma once
+// Base64 (RFC 4648 §4, with padding) for the handshake keys.
+
+#include <WsKit/Core/wskitcore_export.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace WsKit::Core {
+
+WSKITCORE_EXPORT std::string base64Encode(std::string_view bytes);
+
+// The decoded bytes, or nothing when text is not canonical padded base64.
+WSKITCORE_EXPORT std::optional<std::string> base64Decode(std::string_view text);
+
+} // namespace WsKit::Core

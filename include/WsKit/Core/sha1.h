@@ -1,0 +1,16 @@
+#pragma once
+// SHA-1 (FIPS 180-4), needed only for Sec-WebSocket-Accept.
+
+#include <WsKit/Core/wskitcore_export.h>
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+namespace WsKit::Core {
+
+using Sha1Digest = std::array<std::uint8_t, 20>;
+
+WSKITCORE_EXPORT Sha1Digest sha1(std::string_view data) noexcept;
+
+} // namespace WsKit::Core

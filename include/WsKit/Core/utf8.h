@@ -1,0 +1,35 @@
+#pragma once
+// Incremental UTF-8 validation (RFC 3629) that fails at the first byte that can no
+// longer begin valid text, so a bad text message is rejected mid-frame.
+
+#include <WsKit/Core/wskitcore_export.h>
+
+#include <cstdint>
+#include <string_view>
+
+namespace WsKit::Core {
+
+class WSKITCORE_EXPORT Utf8Validator
+{
+public:
+    // Validates the next bytes of a text. Returns false as soon as the text so far
+    // cannot be the prefix of valid UTF-8 (overlong forms, surrogates, code points
+    // above U+10FFFF, stray continuation bytes); the validator then stays failed.
+    bool feed(std::string_view bytes) noexcept;
+
+    // True when the bytes fed so far are valid and end on a code point boundary.
+    bool isComplete() const noexcept { return m_state == Accept; }
+    bool hasFailed() const noexcept { return m_state == Reject; }
+
+    void reset() noexcept { m_state = Accept; }
+
+private:
+    static constexpr std::uint8_t Accept = 0;
+    static constexpr std::uint8_t Reject = 1;
+    std::uint8_t m_state = Accept;
+};
+
+// Whether bytes are complete, valid UTF-8.
+WSKITCORE_EXPORT bool isValidUtf8(std::string_view bytes) noexcept;
+
+} // namespace WsKit::Core
