@@ -1,0 +1,173 @@
+#pragma once
+// One WebSocket connection (RFC 6455) over a QTcpSocket or QSslSocket: moves bytes
+// between the socket and the protocol core and turns core events into signals.
+//
+// A Connection lives in the thread of its socket; call its methods from that
+// thread only (from another thread use QMetaObject::invokeMethod: the send
+// methods, ping(), close() and abort() are slots). Signals are emitted from the
+// event loop, never from inside the protocol core, and a receiver may delete the
+// Connection (delete or deleteLater) from any slot.
+
+#include <WsKit/connectionoptions.h>
+#include <WsKit/httpheaders.h>
+#include <WsKit/messagewriter.h>
+#include <WsKit/wskit_export.h>
+
+#include <QtCore/QByteArray>
+#include <QtCore/QObject>
+#include <QtCore/QString>
+#include <QtNetwork/QHostAddress>
+
+#include <functional>
+#include <memory>
+
+QT_BEGIN_NAMESPACE
+class QJsonDocument;
+class QTcpSocket;
+QT_END_NAMESPACE
+
+namespace WsKit {
+
+class ConnectionPrivate;
+
+class WSKIT_EXPORT Connection : public QObject
+{
+    Q_OBJECT
+    Q_PROPERTY(WsKit::Connection::State state READ state NOTIFY stateChanged)
+    Q_PROPERTY(qint64 bufferedAmount READ bufferedAmount NOTIFY bufferedAmountChanged)
+    Q_PROPERTY(WsKit::Connection::Role role READ role CONSTANT)
+    Q_PROPERTY(QString subprotocol READ subprotocol NOTIFY stateChanged)
+    Q_PROPERTY(WsKit::Connection::Error error READ error NOTIFY errorOccurred)
+    Q_PROPERTY(QString errorString READ errorString NOTIFY errorOccurred)
+
+public:
+    enum class Role { Client, Server };
+    Q_ENUM(Role)
+
+    enum class State {
+        Connecting, // a client waiting for the opening handshake
+        Open,
+        Closing,    // a close frame was sent or received; waiting for the end
+        Closed,     // the transport is closed; closed() was emitted
+    };
+    Q_ENUM(State)
+
+    enum class MessageType { Text, Binary };
+    Q_ENUM(MessageType)
+
+    // Values are only appended.
+    enum class Error {
+        NoError,
+        ProtocolError,   // the peer broke RFC 6455; failed with 1002
+        InvalidPayload,  // invalid UTF-8 or compressed data; failed with 1007
+        MessageTooBig,   // over maxMessageSize; failed with 1009
+        InternalError,   // failed with 1011 (the compressor failed)
+        SendAfterClose,  // a send after our close frame; nothing sent
+        InvalidSend,     // invalid UTF-8 text, control payload over 125 bytes, bad close code,
+                         // or a message sent while a MessageWriter is open; nothing sent
+        WriteBufferFull, // the send would pass maxBufferedAmount; nothing sent
+        CloseTimeout,    // the peer did not answer our close frame in time; aborted
+        PongTimeout,     // keep-alive: no pong in time; aborted
+        IdleTimeout,     // nothing received for idleTimeout; closed with 1001
+        TransportError,  // the socket failed or ended without a closing handshake
+    };
+    Q_ENUM(Error)
+
+    // Replace the default answers to control frames. The default ping handler
+    // answers with a pong carrying the same payload; the default close handler
+    // answers with a close frame echoing the code (RFC 6455 §5.5.2, §5.5.1). A
+    // custom close handler answers by calling close() itself. An empty function
+    // restores the default.
+    using PingHandler = std::function<void(const QByteArray &payload)>;
+    using CloseHandler = std::function<void(quint16 code, const QString &reason)>;
+
+    ~Connection() override;
+
+    Role role() const;
+    State state() const;
+    ConnectionOptions options() const;
+    void setOptions(const ConnectionOptions &options);
+    void setPingHandler(PingHandler handler);
+    void setCloseHandler(CloseHandler handler);
+
+    // Bytes queued for the socket and not yet written to it.
+    qint64 bufferedAmount() const;
+
+    // The last error, kept after the connection closed.
+    Error error() const;
+    QString errorString() const;
+
+    // After closed(): the code and reason it carried.
+    quint16 closeCode() const;
+    QString closeReason() const;
+
+    // The negotiated subprotocol, empty when none.
+    QString subprotocol() const;
+    // The opening handshake: the request target and the header fields of the
+    // request and of the 101 response.
+    QByteArray requestTarget() const;
+    HttpHeaderList requestHeaders() const;
+    HttpHeaderList responseHeaders() const;
+
+    QHostAddress localAddress() const;
+    quint16 localPort() const;
+    QHostAddress peerAddress() const;
+    quint16 peerPort() const;
+    // The socket (a QSslSocket for wss); the Connection owns it. Read from or write
+    // to it only through the Connection.
+    QTcpSocket *socket() const;
+
+    // Streams one message in pieces, each piece a frame. Only one message may be
+    // open at a time; other data messages are refused until it is finished.
+    MessageWriter beginMessage(MessageType type);
+
+public Q_SLOTS:
+    // Each send returns true when the message was queued; false (and
+    // errorOccurred) when it was refused, with nothing sent.
+    bool sendText(const QString &text);
+    // The bytes must be valid UTF-8 (checked).
+    bool sendTextUtf8(const QByteArray &utf8);
+    bool sendBinary(const QByteArray &data);
+    bool sendMessage(const QByteArray &payload, WsKit::Connection::MessageType type);
+    // The document as a text message, in compact form (as gorilla's WriteJSON).
+    bool sendJson(const QJsonDocument &document);
+    bool ping(const QByteArray &payload = {});
+    // An unsolicited pong (a one-way heartbeat), or the answer of a custom ping handler.
+    bool sendPong(const QByteArray &payload = {});
+
+    // Starts the closing handshake (RFC 6455 §7.1.2). closed() follows once the peer
+    // answered and the TCP connection ended, or after closeTimeout.
+    bool close(quint16 code = 1000, const QString &reason = {});
+    // Drops the TCP connection at once: closed(1006) unless a close frame came in.
+    void abort();
+
+Q_SIGNALS:
+    void messageReceived(const QByteArray &payload, WsKit::Connection::MessageType type);
+    // Built only when connected: a text message as QString.
+    void textMessageReceived(const QString &text);
+    void binaryMessageReceived(const QByteArray &data);
+    // With incoming streaming: the pieces of a message as they arrive.
+    void messageChunkReceived(const QByteArray &chunk, WsKit::Connection::MessageType type, bool first,
+                              bool last);
+    void pingReceived(const QByteArray &payload);
+    // elapsed: milliseconds since our latest ping, or -1 when we sent none.
+    void pong(qint64 elapsed, const QByteArray &payload);
+    // Exactly once. code: the peer's close code (1005 when its close frame had none),
+    // the code we sent when we failed the connection, or 1006 when the transport
+    // ended without a close frame from the peer.
+    void closed(quint16 code, const QString &reason);
+    void errorOccurred(WsKit::Connection::Error error, const QString &errorString);
+    void stateChanged(WsKit::Connection::State state);
+    void bufferedAmountChanged(qint64 bytes);
+
+protected:
+    void timerEvent(QTimerEvent *event) override;
+
+private:
+    friend class ConnectionPrivate;
+    friend class MessageWriter;
+    Connection(std::unique_ptr<ConnectionPrivate> d, QObject *parent);
+    std::unique_ptr<ConnectionPrivate> d;
+};
+
+} // namespace WsKit

@@ -1,0 +1,75 @@
+#pragma once
+// Limits and timeouts of one Connection. An Upgrader or a Dialer hands a copy to
+// every Connection it creates; Connection::setOptions() changes them later.
+
+#include <WsKit/wskit_export.h>
+
+#include <QtCore/QtGlobal>
+
+#include <chrono>
+#include <memory>
+
+namespace WsKit {
+
+class WSKIT_EXPORT ConnectionOptions
+{
+public:
+    // 16 MiB: the largest message assembled in memory by default.
+    static constexpr qint64 DefaultMaxMessageSize = 16 * 1024 * 1024;
+    // 16 MiB: a default-sized message can always be queued on an idle connection.
+    static constexpr qint64 DefaultMaxBufferedAmount = 16 * 1024 * 1024;
+    static constexpr std::chrono::milliseconds DefaultCloseTimeout{5000};
+    static constexpr std::chrono::milliseconds DefaultPongTimeout{10000};
+
+    ConnectionOptions();
+    ConnectionOptions(const ConnectionOptions &other);
+    ConnectionOptions(ConnectionOptions &&other) noexcept;
+    ConnectionOptions &operator=(const ConnectionOptions &other);
+    ConnectionOptions &operator=(ConnectionOptions &&other) noexcept;
+    ~ConnectionOptions();
+
+    // Largest incoming message in bytes (after inflation); a bigger one fails the
+    // connection with 1009. 0: no limit.
+    qint64 maxMessageSize() const;
+    void setMaxMessageSize(qint64 bytes);
+
+    // Most bytes waiting to be sent (Connection::bufferedAmount()). A send that
+    // would go past it is refused (Error::WriteBufferFull); while the buffer is over
+    // it (automatic pongs and close replies are never refused) the connection stops
+    // reading, so a peer that does not read cannot grow our memory. 0: no limit.
+    qint64 maxBufferedAmount() const;
+    void setMaxBufferedAmount(qint64 bytes);
+
+    // Outgoing messages are split into frames of at most this payload size. 0: one
+    // frame per message.
+    qint64 outgoingFragmentSize() const;
+    void setOutgoingFragmentSize(qint64 bytes);
+
+    // Deliver incoming messages piece by piece (Connection::messageChunkReceived)
+    // instead of assembling them; maxMessageSize still bounds a whole message.
+    bool isIncomingStreaming() const;
+    void setIncomingStreaming(bool streaming);
+
+    // How long to wait for the peer's close frame after ours, and for the TCP
+    // connection to end after the closing handshake, before aborting it.
+    std::chrono::milliseconds closeTimeout() const;
+    void setCloseTimeout(std::chrono::milliseconds timeout);
+
+    // Close the connection (1001, Error::IdleTimeout) when nothing was received for
+    // this long. 0: never.
+    std::chrono::milliseconds idleTimeout() const;
+    void setIdleTimeout(std::chrono::milliseconds timeout);
+
+    // Send a ping every interval and abort the connection (1006,
+    // Error::PongTimeout) when no pong came back within pongTimeout. 0: off.
+    std::chrono::milliseconds keepAliveInterval() const;
+    void setKeepAliveInterval(std::chrono::milliseconds interval);
+    std::chrono::milliseconds pongTimeout() const;
+    void setPongTimeout(std::chrono::milliseconds timeout);
+
+private:
+    struct Private;
+    std::unique_ptr<Private> d;
+};
+
+} // namespace WsKit

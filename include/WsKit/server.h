@@ -1,0 +1,112 @@
+#pragma once
+// A WebSocket server on one port: accepts TCP (or TLS) connections, reads each
+// request head under a size limit and a timeout, hands upgrade requests to its
+// Upgrader and other requests to an HTTP handler, and emits newConnection().
+
+#include <WsKit/upgrader.h>
+#include <WsKit/wskit_export.h>
+
+#include <QtCore/QList>
+#include <QtCore/QObject>
+#include <QtCore/QStringList>
+#include <QtNetwork/QHostAddress>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+
+QT_BEGIN_NAMESPACE
+class QSslConfiguration;
+QT_END_NAMESPACE
+
+namespace WsKit {
+
+class Connection;
+class HttpRequest;
+class HttpResponse;
+class ServerPrivate;
+
+class WSKIT_EXPORT Server : public QObject
+{
+    Q_OBJECT
+    Q_PROPERTY(bool listening READ isListening NOTIFY listeningChanged)
+    Q_PROPERTY(int connectionCount READ connectionCount NOTIFY connectionCountChanged)
+
+public:
+    static constexpr qsizetype DefaultMaxHeadSize = 8 * 1024;
+    static constexpr std::chrono::milliseconds DefaultHandshakeTimeout{10000};
+    static constexpr int DefaultMaxPendingHandshakes = 256;
+    static constexpr int DefaultMaxConnections = 10000;
+    static constexpr std::chrono::milliseconds DefaultShutdownDeadline{5000};
+
+    // Answers a request that is not a WebSocket upgrade. The response starts as
+    // 404; the server sends it and closes the connection. Runs in the server's thread.
+    using HttpHandler = std::function<void(const HttpRequest &request, HttpResponse &response)>;
+
+    explicit Server(QObject *parent = nullptr);
+    ~Server() override;
+
+    // With a TLS configuration (certificate and key) set before listen(), the
+    // server speaks wss through QSslServer.
+    void setSslConfiguration(const QSslConfiguration &configuration);
+    QSslConfiguration sslConfiguration() const;
+    bool isSecure() const;
+
+    bool listen(const QHostAddress &address = QHostAddress::Any, quint16 port = 0);
+    // Stops accepting; open connections and pending handshakes go on.
+    void stopListening();
+    bool isListening() const;
+    QHostAddress serverAddress() const;
+    quint16 serverPort() const;
+    QString errorString() const;
+
+    Upgrader upgrader() const;
+    void setUpgrader(const Upgrader &upgrader);
+
+    // Paths (without query) where upgrade requests are accepted; an upgrade
+    // request elsewhere gets 404. Empty (the default): every path.
+    QStringList webSocketPaths() const;
+    void setWebSocketPaths(const QStringList &paths);
+
+    // An empty function restores the default (404 Not Found).
+    void setHttpHandler(HttpHandler handler);
+
+    // Largest request head (431 past it).
+    qsizetype maxHeadSize() const;
+    void setMaxHeadSize(qsizetype bytes);
+    // Time from accepting a socket (including TLS) to a complete request head, and
+    // again for sending an HTTP answer; the socket is aborted after it.
+    std::chrono::milliseconds handshakeTimeout() const;
+    void setHandshakeTimeout(std::chrono::milliseconds timeout);
+    // Sockets accepted but not yet upgraded or answered; more are closed at once.
+    int maxPendingHandshakes() const;
+    void setMaxPendingHandshakes(int count);
+    // Open connections; an upgrade request past it gets 503.
+    int maxConnections() const;
+    void setMaxConnections(int count);
+
+    int connectionCount() const;
+    QList<Connection *> connections() const;
+
+    // Stops listening, aborts pending handshakes, closes every connection with 1001
+    // and aborts those still open at the deadline; shutdownFinished() follows once
+    // every connection has closed.
+    void shutdown(std::chrono::milliseconds deadline = DefaultShutdownDeadline);
+
+Q_SIGNALS:
+    // connection is open and a child of the server. The server deletes it (later)
+    // after its closed() signal unless it was given another parent.
+    void newConnection(WsKit::Connection *connection);
+    // An upgrade request refused with an HTTP error status, or a socket dropped
+    // before its request head was complete (status 0).
+    void handshakeFailed(int status, const QString &reason);
+    void listeningChanged(bool listening);
+    void connectionCountChanged(int count);
+    void shutdownFinished();
+
+private:
+    friend class ServerPrivate;
+    std::unique_ptr<ServerPrivate> d;
+};
+
+} // namespace WsKit

@@ -1,0 +1,761 @@
+#include "connection_p.h"
+
+#include "logging_p.h"
+
+#include <WsKit/Core/closecode.h>
+#include <WsKit/Core/utf8.h>
+
+#include <QtCore/QJsonDocument>
+#include <QtCore/QMetaMethod>
+#include <QtCore/QRandomGenerator>
+#include <QtCore/QTimerEvent>
+#include <QtNetwork/QSslSocket>
+#include <QtNetwork/QTcpSocket>
+
+#include <cstring>
+
+namespace WsKit {
+
+namespace {
+
+// Qt's own read buffer per socket is capped so that, while we do not read (see
+// overBufferLimit()), unread bytes stay in the kernel and TCP slows the peer down.
+constexpr qint64 SocketReadBufferSize = 256 * 1024;
+
+// The bytes of one socket read, handed to the core, which unmasks them in place
+// and points events into them until nextEvent() returns None. One buffer per
+// thread serves every connection of that thread, so an idle connection holds no
+// read buffer; a read nested inside a slot (a nested event loop) gets its own.
+class ReadBuffer
+{
+public:
+    static constexpr qint64 Size = 256 * 1024;
+
+    ReadBuffer()
+    {
+        if (s_shared.inUse) {
+            m_own = std::make_unique<char[]>(Size);
+            m_data = m_own.get();
+            return;
+        }
+        if (!s_shared.bytes)
+            s_shared.bytes = std::make_unique<char[]>(Size);
+        s_shared.inUse = true;
+        m_data = s_shared.bytes.get();
+    }
+    ~ReadBuffer()
+    {
+        if (!m_own)
+            s_shared.inUse = false;
+    }
+    ReadBuffer(const ReadBuffer &) = delete;
+    ReadBuffer &operator=(const ReadBuffer &) = delete;
+
+    char *data() const { return m_data; }
+
+private:
+    struct Shared {
+        std::unique_ptr<char[]> bytes;
+        bool inUse = false;
+    };
+    static thread_local Shared s_shared;
+    std::unique_ptr<char[]> m_own;
+    char *m_data = nullptr;
+};
+
+thread_local ReadBuffer::Shared ReadBuffer::s_shared;
+
+Core::MessageType toCore(Connection::MessageType type)
+{
+    return type == Connection::MessageType::Text ? Core::MessageType::Text : Core::MessageType::Binary;
+}
+
+Connection::MessageType fromCore(Core::MessageType type)
+{
+    return type == Core::MessageType::Text ? Connection::MessageType::Text : Connection::MessageType::Binary;
+}
+
+Connection::Error fromCore(Core::Error error)
+{
+    switch (Core::errorCloseCode(error)) {
+    case Core::CloseCode::ProtocolError:
+        return Connection::Error::ProtocolError;
+    case Core::CloseCode::InvalidPayload:
+        return Connection::Error::InvalidPayload;
+    case Core::CloseCode::MessageTooBig:
+        return Connection::Error::MessageTooBig;
+    case Core::CloseCode::InternalError:
+        return Connection::Error::InternalError;
+    default:
+        break;
+    }
+    return error == Core::Error::SendAfterClose ? Connection::Error::SendAfterClose : Connection::Error::InvalidSend;
+}
+
+std::string_view view(const QByteArray &bytes)
+{
+    return {bytes.constData(), static_cast<std::size_t>(bytes.size())};
+}
+
+QByteArray toByteArray(std::string_view bytes)
+{
+    return QByteArray(bytes.data(), static_cast<qsizetype>(bytes.size()));
+}
+
+Core::ProtocolOptions protocolOptions(Connection::Role role, const ConnectionOptions &options)
+{
+    Core::ProtocolOptions result;
+    result.maxMessageSize = static_cast<std::size_t>(options.maxMessageSize());
+    result.outgoingFragmentSize = static_cast<std::size_t>(options.outgoingFragmentSize());
+    result.streamIncoming = options.isIncomingStreaming();
+    if (role == Connection::Role::Client) {
+        // RFC 6455 §5.3: keys must be unpredictable; the global generator is
+        // seeded from the system's secure source.
+        result.maskKeySource = [] {
+            const quint32 bits = QRandomGenerator::global()->generate();
+            Core::MaskKey key;
+            std::memcpy(key.data(), &bits, key.size());
+            return key;
+        };
+    }
+    return result;
+}
+
+} // namespace
+
+// ---- ConnectionPrivate ------------------------------------------------------
+
+Connection *ConnectionPrivate::create(Connection::Role role, const ConnectionOptions &options, QObject *parent)
+{
+    return new Connection(std::make_unique<ConnectionPrivate>(role, options), parent);
+}
+
+ConnectionPrivate::ConnectionPrivate(Connection::Role connectionRole, const ConnectionOptions &connectionOptions)
+    : role(connectionRole)
+    , options(connectionOptions)
+    , protocol(role == Connection::Role::Client ? Core::Role::Client : Core::Role::Server,
+               protocolOptions(role, options))
+{
+}
+
+void ConnectionPrivate::open(QTcpSocket *tcpSocket, Handshake settled)
+{
+    socket = tcpSocket;
+    sslSocket = qobject_cast<QSslSocket *>(socket);
+    handshake = std::move(settled);
+    socket->setParent(q);
+    socket->setReadBufferSize(SocketReadBufferSize);
+
+    QObject::connect(socket, &QIODevice::readyRead, q, [this] { readAvailable(); });
+    QObject::connect(socket, &QIODevice::bytesWritten, q, [this] { onBytesWritten(); });
+    if (sslSocket)
+        QObject::connect(sslSocket, &QSslSocket::encryptedBytesWritten, q, [this] { onBytesWritten(); });
+    // Queued: the socket may report its end from inside our own calls (abort(),
+    // disconnectFromHost()), and closed() must never be emitted from there.
+    QObject::connect(socket, &QAbstractSocket::disconnected, q, [this] { onTransportEnded(); },
+                     Qt::QueuedConnection);
+    QObject::connect(socket, &QAbstractSocket::errorOccurred, q, [this] {
+        if (socket->state() == QAbstractSocket::UnconnectedState)
+            onTransportEnded();
+    }, Qt::QueuedConnection);
+
+    protocol.open(handshake.deflate);
+    state = Connection::State::Open;
+    applyOptions();
+    QMetaObject::invokeMethod(q, [this] { readAvailable(); }, Qt::QueuedConnection);
+}
+
+void ConnectionPrivate::applyOptions()
+{
+    protocol.setMaxMessageSize(static_cast<std::size_t>(options.maxMessageSize()));
+    protocol.setStreamIncoming(options.isIncomingStreaming());
+    protocol.setOutgoingFragmentSize(static_cast<std::size_t>(options.outgoingFragmentSize()));
+    if (state != Connection::State::Open)
+        return;
+    const auto keepAlive = options.keepAliveInterval();
+    if (keepAlive.count() > 0)
+        m_keepAliveTimer.start(static_cast<int>(keepAlive.count()), q);
+    else
+        m_keepAliveTimer.stop();
+    const auto idle = options.idleTimeout();
+    m_lastReceived = std::chrono::steady_clock::now();
+    if (idle.count() > 0)
+        m_idleTimer.start(static_cast<int>(idle.count()), q);
+    else
+        m_idleTimer.stop();
+}
+
+qint64 ConnectionPrivate::bufferedAmount() const
+{
+    qint64 amount = static_cast<qint64>(protocol.pendingOutput().size());
+    if (socket)
+        amount += socket->bytesToWrite();
+    if (sslSocket)
+        amount += sslSocket->encryptedBytesToWrite();
+    return amount;
+}
+
+bool ConnectionPrivate::overBufferLimit() const
+{
+    const qint64 limit = options.maxBufferedAmount();
+    return limit > 0 && bufferedAmount() > limit;
+}
+
+void ConnectionPrivate::readAvailable()
+{
+    if (m_reading || !socket || state == Connection::State::Closed)
+        return;
+    const QPointer<Connection> guard(q);
+    m_reading = true;
+    const bool trackIdle = options.idleTimeout().count() > 0;
+    while (protocol.state() != Core::Protocol::State::Closed && !overBufferLimit()
+           && socket->bytesAvailable() > 0) {
+        const ReadBuffer buffer;
+        const qint64 size = socket->read(buffer.data(), ReadBuffer::Size);
+        if (size <= 0)
+            break;
+        if (trackIdle)
+            m_lastReceived = std::chrono::steady_clock::now();
+        protocol.receive(buffer.data(), static_cast<std::size_t>(size));
+        for (Core::Event event = protocol.nextEvent(); event.type != Core::Event::Type::None;
+             event = protocol.nextEvent()) {
+            if (!dispatch(event, guard))
+                return;
+        }
+    }
+    m_reading = false;
+    afterProtocolStep();
+}
+
+bool ConnectionPrivate::dispatch(const Core::Event &event, const QPointer<Connection> &guard)
+{
+    using Type = Core::Event::Type;
+    switch (event.type) {
+    case Type::Message:
+        return dispatchMessage(event, guard);
+    case Type::MessageChunk:
+        Q_EMIT q->messageChunkReceived(toByteArray(event.payload), fromCore(event.messageType), event.first,
+                                       event.last);
+        return !guard.isNull();
+    case Type::Ping: {
+        const QByteArray payload = toByteArray(event.payload);
+        if (pingHandler) {
+            pingHandler(payload);
+            if (!guard)
+                return false;
+        }
+        Q_EMIT q->pingReceived(payload);
+        return !guard.isNull();
+    }
+    case Type::Pong:
+        m_pongTimer.stop();
+        Q_EMIT q->pong(m_sincePing.isValid() ? m_sincePing.elapsed() : -1, toByteArray(event.payload));
+        return !guard.isNull();
+    case Type::Close:
+        peerCloseCode = event.closeCode;
+        peerCloseReason = QString::fromUtf8(event.closeReason.data(), static_cast<qsizetype>(event.closeReason.size()));
+        qCDebug(lcConnection) << "peer closed with" << peerCloseCode << peerCloseReason;
+        startCloseTimer();
+        setState(Connection::State::Closing, guard);
+        if (guard && closeHandler)
+            closeHandler(peerCloseCode, peerCloseReason);
+        return !guard.isNull();
+    case Type::Failed:
+        m_failed = true;
+        failCode = event.closeCode;
+        qCDebug(lcConnection) << "failing the connection:" << Core::errorText(event.error);
+        startCloseTimer();
+        if (!report(fromCore(event.error), QString::fromUtf8(Core::errorText(event.error))))
+            return false;
+        setState(Connection::State::Closing, guard);
+        return !guard.isNull();
+    case Type::None:
+        break;
+    }
+    return true;
+}
+
+bool ConnectionPrivate::dispatchMessage(const Core::Event &event, const QPointer<Connection> &guard)
+{
+    static const QMetaMethod messageSignal = QMetaMethod::fromSignal(&Connection::messageReceived);
+    static const QMetaMethod textSignal = QMetaMethod::fromSignal(&Connection::textMessageReceived);
+    static const QMetaMethod binarySignal = QMetaMethod::fromSignal(&Connection::binaryMessageReceived);
+
+    const Connection::MessageType type = fromCore(event.messageType);
+    const bool wantsMessage = q->isSignalConnected(messageSignal);
+    const bool wantsTyped = q->isSignalConnected(type == Connection::MessageType::Text ? textSignal : binarySignal);
+    if (!wantsMessage && !wantsTyped)
+        return true; // nobody listens: skip the copy
+    // The one copy out of the read buffer; every receiver shares it.
+    const QByteArray payload = toByteArray(event.payload);
+    if (wantsMessage) {
+        Q_EMIT q->messageReceived(payload, type);
+        if (!guard)
+            return false;
+    }
+    if (!wantsTyped)
+        return true;
+    if (type == Connection::MessageType::Text)
+        Q_EMIT q->textMessageReceived(QString::fromUtf8(payload));
+    else
+        Q_EMIT q->binaryMessageReceived(payload);
+    return !guard.isNull();
+}
+
+void ConnectionPrivate::afterProtocolStep()
+{
+    flush();
+    if (protocol.shouldCloseTransport())
+        closeTransport();
+    notifyBufferedAmount();
+}
+
+void ConnectionPrivate::flush()
+{
+    const std::string_view output = protocol.pendingOutput();
+    if (output.empty() || !socket)
+        return;
+    const qint64 written = socket->write(output.data(), static_cast<qint64>(output.size()));
+    // A socket that is no longer open takes nothing: drop the output with it.
+    protocol.consumeOutput(written < 0 ? output.size() : static_cast<std::size_t>(written));
+}
+
+void ConnectionPrivate::closeTransport()
+{
+    if (m_disconnecting || !socket)
+        return;
+    m_disconnecting = true;
+    startCloseTimer();
+    // Sends what is buffered first; the end is reported through disconnected().
+    socket->disconnectFromHost();
+}
+
+void ConnectionPrivate::notifyBufferedAmount()
+{
+    const qint64 amount = bufferedAmount();
+    if (amount == m_reportedBufferedAmount)
+        return;
+    m_reportedBufferedAmount = amount;
+    Q_EMIT q->bufferedAmountChanged(amount);
+}
+
+void ConnectionPrivate::onBytesWritten()
+{
+    const QPointer<Connection> guard(q);
+    m_inBytesWritten = true;
+    notifyBufferedAmount();
+    if (!guard)
+        return;
+    m_inBytesWritten = false;
+    // Reading stops while the buffer is over its limit (overBufferLimit());
+    // bytes left unread mean it did, and the buffer may have drained since.
+    if (socket->bytesAvailable() > 0)
+        readAvailable();
+}
+
+void ConnectionPrivate::onTransportEnded()
+{
+    if (state == Connection::State::Closed)
+        return;
+    if (!protocol.closeReceived() && !m_failed && !m_abortedByUs) {
+        const QString text = socket->error() == QAbstractSocket::RemoteHostClosedError
+            ? QStringLiteral("The peer closed the TCP connection without a closing handshake")
+            : socket->errorString();
+        if (!report(Connection::Error::TransportError, text))
+            return;
+    }
+    finish();
+}
+
+void ConnectionPrivate::finish()
+{
+    if (state == Connection::State::Closed)
+        return;
+    m_closeTimer.stop();
+    m_keepAliveTimer.stop();
+    m_pongTimer.stop();
+    m_idleTimer.stop();
+    if (protocol.closeReceived()) {
+        // RFC 6455 §7.1.5: the code of the first close frame received.
+        closeCode = peerCloseCode;
+        closeReason = peerCloseReason;
+    } else if (m_failed) {
+        closeCode = failCode;
+        closeReason = errorString;
+    } else {
+        closeCode = Core::CloseCode::AbnormalClosure;
+        closeReason.clear();
+    }
+    qCDebug(lcConnection) << "closed with" << closeCode << closeReason;
+    const QPointer<Connection> guard(q);
+    setState(Connection::State::Closed, guard);
+    if (guard)
+        Q_EMIT q->closed(closeCode, closeReason);
+}
+
+void ConnectionPrivate::setState(Connection::State newState, const QPointer<Connection> &guard)
+{
+    if (state == newState || state == Connection::State::Closed)
+        return;
+    state = newState;
+    if (guard)
+        Q_EMIT q->stateChanged(newState);
+}
+
+bool ConnectionPrivate::report(Connection::Error newError, const QString &text)
+{
+    error = newError;
+    errorString = text;
+    qCDebug(lcConnection) << "error:" << text;
+    const QPointer<Connection> guard(q);
+    Q_EMIT q->errorOccurred(newError, text);
+    return !guard.isNull();
+}
+
+bool ConnectionPrivate::refuse(Connection::Error newError, const QString &text)
+{
+    report(newError, text);
+    return false;
+}
+
+bool ConnectionPrivate::refuse(Core::Error coreError)
+{
+    return refuse(fromCore(coreError), QString::fromUtf8(Core::errorText(coreError)));
+}
+
+bool ConnectionPrivate::checkOpen()
+{
+    if (state == Connection::State::Connecting)
+        return refuse(Connection::Error::InvalidSend, QStringLiteral("The connection is not open yet"));
+    if (state == Connection::State::Closed)
+        return refuse(Connection::Error::SendAfterClose, QStringLiteral("The connection is closed"));
+    return true;
+}
+
+bool ConnectionPrivate::checkSend(qsizetype size)
+{
+    if (!checkOpen())
+        return false;
+    const qint64 limit = options.maxBufferedAmount();
+    if (limit > 0 && bufferedAmount() + size > limit) {
+        return refuse(Connection::Error::WriteBufferFull,
+                      QStringLiteral("The message would pass the limit of %1 buffered outgoing bytes").arg(limit));
+    }
+    return true;
+}
+
+bool ConnectionPrivate::send(Connection::MessageType type, std::string_view payload)
+{
+    if (!checkSend(static_cast<qsizetype>(payload.size())))
+        return false;
+    const Core::Error result = protocol.sendMessage(toCore(type), payload);
+    if (result != Core::Error::None)
+        return refuse(result);
+    flush();
+    notifyBufferedAmount();
+    return true;
+}
+
+bool ConnectionPrivate::beginMessage(Connection::MessageType type)
+{
+    if (!checkSend(0))
+        return false;
+    const Core::Error result = protocol.beginMessage(toCore(type));
+    if (result != Core::Error::None)
+        return refuse(result);
+    m_writerIsText = type == Connection::MessageType::Text;
+    m_writerText.reset();
+    return true;
+}
+
+bool ConnectionPrivate::sendFragment(std::string_view piece, bool last)
+{
+    if (!checkSend(static_cast<qsizetype>(piece.size())))
+        return false;
+    if (m_writerIsText && protocol.isMessageOpen()) {
+        // Probe a copy so a refused piece leaves the message valid so far.
+        Core::Utf8Validator probe = m_writerText;
+        if (!probe.feed(piece) || (last && !probe.isComplete()))
+            return refuse(Connection::Error::InvalidSend, QStringLiteral("The text is not valid UTF-8"));
+        m_writerText = probe;
+    }
+    const Core::Error result = protocol.sendFragment(piece, last);
+    if (result != Core::Error::None)
+        return refuse(result);
+    flush();
+    notifyBufferedAmount();
+    return true;
+}
+
+bool ConnectionPrivate::sendControl(Core::Opcode opcode, const QByteArray &payload)
+{
+    if (!checkOpen())
+        return false;
+    const Core::Error result = opcode == Core::Opcode::Ping ? protocol.ping(view(payload)) : protocol.pong(view(payload));
+    if (result != Core::Error::None)
+        return refuse(result);
+    if (opcode == Core::Opcode::Ping)
+        m_sincePing.start();
+    flush();
+    notifyBufferedAmount();
+    return true;
+}
+
+bool ConnectionPrivate::close(quint16 code, const QString &reason)
+{
+    if (!checkOpen())
+        return false;
+    const QByteArray reasonBytes = reason.toUtf8();
+    const Core::Error result = protocol.close(code, view(reasonBytes));
+    if (result != Core::Error::None)
+        return refuse(result);
+    startCloseTimer();
+    const QPointer<Connection> guard(q);
+    setState(Connection::State::Closing, guard);
+    if (guard)
+        afterProtocolStep();
+    return true;
+}
+
+void ConnectionPrivate::abort()
+{
+    if (state == Connection::State::Closed)
+        return;
+    m_abortedByUs = true;
+    if (socket)
+        socket->abort();
+    finish();
+}
+
+void ConnectionPrivate::startCloseTimer()
+{
+    if (!m_closeTimer.isActive())
+        m_closeTimer.start(static_cast<int>(options.closeTimeout().count()), q);
+}
+
+void ConnectionPrivate::onTimer(int timerId)
+{
+    const QPointer<Connection> guard(q);
+    if (timerId == m_closeTimer.timerId()) {
+        m_closeTimer.stop();
+        if (protocol.closeSent() && !protocol.closeReceived() && !m_failed
+            && !report(Connection::Error::CloseTimeout,
+                       QStringLiteral("The peer did not answer the close frame in time"))) {
+            return;
+        }
+        abort();
+    } else if (timerId == m_keepAliveTimer.timerId()) {
+        if (state != Connection::State::Open || m_pongTimer.isActive())
+            return;
+        if (sendControl(Core::Opcode::Ping, {}) && guard)
+            m_pongTimer.start(static_cast<int>(options.pongTimeout().count()), q);
+    } else if (timerId == m_pongTimer.timerId()) {
+        m_pongTimer.stop();
+        if (report(Connection::Error::PongTimeout, QStringLiteral("No pong came back in time")))
+            abort();
+    } else if (timerId == m_idleTimer.timerId()) {
+        const auto idleFor = std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::steady_clock::now() - m_lastReceived);
+        const auto limit = options.idleTimeout();
+        if (idleFor < limit) {
+            m_idleTimer.start(static_cast<int>((limit - idleFor).count()), q);
+            return;
+        }
+        m_idleTimer.stop();
+        if (report(Connection::Error::IdleTimeout, QStringLiteral("Nothing was received for %1 ms").arg(limit.count())))
+            close(Core::CloseCode::GoingAway, QStringLiteral("Idle timeout"));
+    }
+}
+
+// ---- Connection -------------------------------------------------------------
+
+Connection::Connection(std::unique_ptr<ConnectionPrivate> dd, QObject *parent)
+    : QObject(parent)
+    , d(std::move(dd))
+{
+    d->q = this;
+}
+
+Connection::~Connection()
+{
+    // The socket is our child; end it before d goes so no slot of ours runs. A
+    // receiver may delete us from inside one of the socket's own signals, where
+    // the socket must outlive the emission.
+    if (!d->socket)
+        return;
+    d->socket->disconnect(this);
+    if (d->m_reading || d->m_inBytesWritten) {
+        d->socket->setParent(nullptr);
+        d->socket->abort();
+        d->socket->deleteLater();
+    } else {
+        delete d->socket;
+    }
+}
+
+Connection::Role Connection::role() const
+{
+    return d->role;
+}
+
+Connection::State Connection::state() const
+{
+    return d->state;
+}
+
+ConnectionOptions Connection::options() const
+{
+    return d->options;
+}
+
+void Connection::setOptions(const ConnectionOptions &options)
+{
+    d->options = options;
+    d->applyOptions();
+}
+
+void Connection::setPingHandler(PingHandler handler)
+{
+    d->pingHandler = std::move(handler);
+    d->protocol.setAutoPong(!d->pingHandler);
+}
+
+void Connection::setCloseHandler(CloseHandler handler)
+{
+    d->closeHandler = std::move(handler);
+    d->protocol.setAutoCloseReply(!d->closeHandler);
+}
+
+qint64 Connection::bufferedAmount() const
+{
+    return d->bufferedAmount();
+}
+
+Connection::Error Connection::error() const
+{
+    return d->error;
+}
+
+QString Connection::errorString() const
+{
+    return d->errorString;
+}
+
+quint16 Connection::closeCode() const
+{
+    return d->closeCode;
+}
+
+QString Connection::closeReason() const
+{
+    return d->closeReason;
+}
+
+QString Connection::subprotocol() const
+{
+    return d->handshake.subprotocol;
+}
+
+QByteArray Connection::requestTarget() const
+{
+    return d->handshake.requestTarget;
+}
+
+HttpHeaderList Connection::requestHeaders() const
+{
+    return d->handshake.requestHeaders;
+}
+
+HttpHeaderList Connection::responseHeaders() const
+{
+    return d->handshake.responseHeaders;
+}
+
+QHostAddress Connection::localAddress() const
+{
+    return d->socket ? d->socket->localAddress() : QHostAddress();
+}
+
+quint16 Connection::localPort() const
+{
+    return d->socket ? d->socket->localPort() : 0;
+}
+
+QHostAddress Connection::peerAddress() const
+{
+    return d->socket ? d->socket->peerAddress() : QHostAddress();
+}
+
+quint16 Connection::peerPort() const
+{
+    return d->socket ? d->socket->peerPort() : 0;
+}
+
+QTcpSocket *Connection::socket() const
+{
+    return d->socket;
+}
+
+MessageWriter Connection::beginMessage(MessageType type)
+{
+    if (!d->beginMessage(type))
+        return {};
+    return MessageWriter(this);
+}
+
+bool Connection::sendText(const QString &text)
+{
+    // QString::toUtf8() always yields valid UTF-8 (lone surrogates become U+FFFD).
+    const QByteArray utf8 = text.toUtf8();
+    return d->send(MessageType::Text, view(utf8));
+}
+
+bool Connection::sendTextUtf8(const QByteArray &utf8)
+{
+    if (!Core::isValidUtf8(view(utf8)))
+        return d->refuse(Error::InvalidSend, QStringLiteral("The text is not valid UTF-8"));
+    return d->send(MessageType::Text, view(utf8));
+}
+
+bool Connection::sendBinary(const QByteArray &data)
+{
+    return d->send(MessageType::Binary, view(data));
+}
+
+bool Connection::sendMessage(const QByteArray &payload, MessageType type)
+{
+    return type == MessageType::Text ? sendTextUtf8(payload) : sendBinary(payload);
+}
+
+bool Connection::sendJson(const QJsonDocument &document)
+{
+    const QByteArray json = document.toJson(QJsonDocument::Compact);
+    return d->send(MessageType::Text, view(json));
+}
+
+bool Connection::ping(const QByteArray &payload)
+{
+    return d->sendControl(Core::Opcode::Ping, payload);
+}
+
+bool Connection::sendPong(const QByteArray &payload)
+{
+    return d->sendControl(Core::Opcode::Pong, payload);
+}
+
+bool Connection::close(quint16 code, const QString &reason)
+{
+    return d->close(code, reason);
+}
+
+void Connection::abort()
+{
+    d->abort();
+}
+
+void Connection::timerEvent(QTimerEvent *event)
+{
+    d->onTimer(event->timerId());
+}
+
+} // namespace WsKit

@@ -1,0 +1,124 @@
+#pragma once
+// Connection's private side. Upgrader (and the client's Dialer) create
+// Connections through create() and hand them the socket with open() once the
+// opening handshake is done.
+
+#include <WsKit/Core/protocol.h>
+#include <WsKit/connection.h>
+
+#include <QtCore/QBasicTimer>
+#include <QtCore/QElapsedTimer>
+#include <QtCore/QPointer>
+
+#include <chrono>
+#include <optional>
+
+QT_BEGIN_NAMESPACE
+class QSslSocket;
+QT_END_NAMESPACE
+
+namespace WsKit {
+
+class ConnectionPrivate
+{
+public:
+    // What the opening handshake settled.
+    struct Handshake {
+        QString subprotocol;
+        QByteArray requestTarget;
+        HttpHeaderList requestHeaders;
+        HttpHeaderList responseHeaders;
+        std::optional<Core::DeflateParameters> deflate; // permessage-deflate, when negotiated
+    };
+
+    // A Connection in state Connecting, without a socket yet.
+    static Connection *create(Connection::Role role, const ConnectionOptions &options, QObject *parent);
+    static ConnectionPrivate *get(Connection *connection) { return connection->d.get(); }
+
+    ConnectionPrivate(Connection::Role role, const ConnectionOptions &options);
+
+    // Takes socket (reparented to the Connection) after a successful handshake and
+    // enters Open. Bytes already buffered in socket are read from the event loop,
+    // so signals connected right after this call see every message.
+    void open(QTcpSocket *socket, Handshake handshake);
+
+    // Sending, shared by Connection and MessageWriter.
+    bool send(Connection::MessageType type, std::string_view payload);
+    bool beginMessage(Connection::MessageType type);
+    bool sendFragment(std::string_view piece, bool last);
+    bool sendControl(Core::Opcode opcode, const QByteArray &payload);
+
+    bool close(quint16 code, const QString &reason);
+    void abort();
+
+    qint64 bufferedAmount() const;
+    void applyOptions();
+    void onTimer(int timerId);
+
+    // Records a refused send and reports it; always false. Emits: call last.
+    bool refuse(Connection::Error error, const QString &text);
+    bool refuse(Core::Error error);
+
+    Connection *q = nullptr;
+    Connection::Role role;
+    Connection::State state = Connection::State::Connecting;
+    ConnectionOptions options;
+    Core::Protocol protocol;
+    QTcpSocket *socket = nullptr;
+    QSslSocket *sslSocket = nullptr; // socket, when it is one
+    Handshake handshake;
+    Connection::PingHandler pingHandler;
+    Connection::CloseHandler closeHandler;
+
+    Connection::Error error = Connection::Error::NoError;
+    QString errorString;
+    quint16 closeCode = 0;
+    QString closeReason;
+    quint16 failCode = 0;        // the code we sent when we failed the connection
+    quint16 peerCloseCode = 0;   // from the peer's close frame
+    QString peerCloseReason;
+
+    bool m_reading = false;        // inside readAvailable()
+    bool m_inBytesWritten = false; // inside onBytesWritten()
+
+private:
+    // Whether the peer's bytes may be read now: not while the outgoing buffer is
+    // over its limit, so a peer that does not read cannot make us queue pongs forever.
+    bool overBufferLimit() const;
+    void readAvailable();
+    // Emits the signal for one core event; false when the Connection was deleted.
+    bool dispatch(const Core::Event &event, const QPointer<Connection> &guard);
+    bool dispatchMessage(const Core::Event &event, const QPointer<Connection> &guard);
+    // Writes the core's output to the socket, closes the transport when the core
+    // says so, and reports the buffered amount. Emits: call last.
+    void afterProtocolStep();
+    void flush();
+    void closeTransport();
+    void notifyBufferedAmount();
+    void onTransportEnded();
+    void onBytesWritten();
+    // The checks before sending anything, and before queuing `size` bytes of a
+    // data message. Emit when they fail.
+    bool checkOpen();
+    bool checkSend(qsizetype size);
+    // Records an error and emits errorOccurred; false when the Connection was deleted.
+    bool report(Connection::Error error, const QString &text);
+    void setState(Connection::State newState, const QPointer<Connection> &guard);
+    void startCloseTimer();
+    void finish();
+
+    QBasicTimer m_closeTimer;
+    QBasicTimer m_keepAliveTimer;
+    QBasicTimer m_pongTimer;
+    QBasicTimer m_idleTimer;
+    QElapsedTimer m_sincePing;
+    std::chrono::steady_clock::time_point m_lastReceived;
+    Core::Utf8Validator m_writerText; // UTF-8 of the open text message sent in pieces
+    bool m_writerIsText = false;
+    bool m_disconnecting = false;
+    bool m_failed = false;
+    bool m_abortedByUs = false;
+    qint64 m_reportedBufferedAmount = 0;
+};
+
+} // namespace WsKit

@@ -1,0 +1,424 @@
+#include "server_p.h"
+
+#include "httpreply_p.h"
+#include "logging_p.h"
+
+#include <WsKit/Core/closecode.h>
+#include <WsKit/Core/handshake.h>
+#include <WsKit/connection.h>
+#include <WsKit/httprequest.h>
+#include <WsKit/httpresponse.h>
+
+#include <QtCore/QTimer>
+#include <QtCore/QTimerEvent>
+#include <QtNetwork/QSslServer>
+#include <QtNetwork/QTcpServer>
+#include <QtNetwork/QTcpSocket>
+
+namespace WsKit {
+
+namespace {
+
+QByteArray errorResponse(int status, std::string_view body)
+{
+    const std::string response = Core::buildErrorResponse(status, body);
+    return QByteArray(response.data(), static_cast<qsizetype>(response.size()));
+}
+
+} // namespace
+
+// ---- HandshakeReader --------------------------------------------------------
+
+HandshakeReader::HandshakeReader(ServerPrivate *server, QTcpSocket *socket)
+    : QObject(socket)
+    , m_server(server)
+    , m_socket(socket)
+    , m_parser(Core::HttpHeadParser::Kind::Request, static_cast<std::size_t>(server->maxHeadSize))
+{
+    // Unread bytes past this stay in the kernel: a client cannot make us buffer
+    // more than a head's worth before it is answered.
+    m_socket->setReadBufferSize(qMax<qint64>(server->maxHeadSize, 16 * 1024));
+    m_timer.start(static_cast<int>(server->handshakeTimeout.count()), this);
+    connect(m_socket, &QIODevice::readyRead, this, &HandshakeReader::readHead);
+    connect(m_socket, &QAbstractSocket::disconnected, this, [this] { m_socket->deleteLater(); });
+    // Bytes may already be buffered (QSslServer hands over sockets after the TLS
+    // handshake), and readyRead is not emitted again for them.
+    QMetaObject::invokeMethod(this, &HandshakeReader::readHead, Qt::QueuedConnection);
+}
+
+HandshakeReader::~HandshakeReader()
+{
+    if (m_server)
+        m_server->readerGone(this);
+}
+
+void HandshakeReader::readHead()
+{
+    if (m_answered) {
+        m_socket->skip(m_socket->bytesAvailable());
+        return;
+    }
+    while (m_parser.status() == Core::HttpHeadParser::Status::NeedMore && m_socket->bytesAvailable() > 0) {
+        // Peek, then skip only the head: bytes after it are WebSocket frames that
+        // the Connection reads from the socket.
+        const QByteArray bytes = m_socket->peek(qMin<qint64>(m_socket->bytesAvailable(), 16 * 1024));
+        std::size_t consumed = 0;
+        m_parser.parse(bytes.constData(), static_cast<std::size_t>(bytes.size()), consumed);
+        m_socket->skip(static_cast<qint64>(consumed));
+        if (consumed == 0)
+            break;
+    }
+    switch (m_parser.status()) {
+    case Core::HttpHeadParser::Status::NeedMore:
+        return;
+    case Core::HttpHeadParser::Status::Failed: {
+        const int status = Core::errorHttpStatus(m_parser.error());
+        const QString reason = QString::fromUtf8(Core::errorText(m_parser.error()));
+        qCDebug(lcServer) << "bad request head from" << m_socket->peerAddress() << status << reason;
+        reply(errorResponse(status, Core::errorText(m_parser.error())));
+        if (m_server)
+            Q_EMIT m_server->q->handshakeFailed(status, reason);
+        return;
+    }
+    case Core::HttpHeadParser::Status::Complete:
+        m_timer.stop();
+        m_server->route(this, HttpRequest(m_parser.request()));
+        return;
+    }
+}
+
+void HandshakeReader::reply(const QByteArray &response)
+{
+    m_answered = true;
+    m_timer.start(static_cast<int>(m_server->handshakeTimeout.count()), this);
+    replyAndClose(m_socket, response);
+}
+
+void HandshakeReader::drop(const QString &why)
+{
+    qCDebug(lcServer) << "dropping" << m_socket->peerAddress() << why;
+    m_timer.stop();
+    m_answered = true;
+    m_socket->abort();
+    m_socket->deleteLater();
+    if (m_server)
+        Q_EMIT m_server->q->handshakeFailed(0, why);
+}
+
+void HandshakeReader::timerEvent(QTimerEvent *event)
+{
+    if (event->timerId() != m_timer.timerId())
+        return QObject::timerEvent(event);
+    if (m_answered) {
+        m_timer.stop();
+        m_socket->abort();
+        m_socket->deleteLater();
+        return;
+    }
+    drop(QStringLiteral("The request head did not arrive within the handshake timeout"));
+}
+
+// ---- ServerPrivate ----------------------------------------------------------
+
+ServerPrivate::ServerPrivate(Server *server)
+    : q(server)
+{
+}
+
+ServerPrivate::~ServerPrivate()
+{
+    for (HandshakeReader *reader : std::as_const(readers))
+        reader->detach();
+}
+
+void ServerPrivate::acceptPending()
+{
+    const QPointer<Server> guard(q);
+    while (guard && tcpServer->hasPendingConnections()) {
+        QTcpSocket *socket = tcpServer->nextPendingConnection();
+        if (!socket)
+            return;
+        auto *reader = new HandshakeReader(this, socket);
+        readers.append(reader);
+        if (readers.size() > maxPendingHandshakes) {
+            qCWarning(lcServer) << "too many pending handshakes; dropping" << socket->peerAddress();
+            reader->drop(QStringLiteral("Too many pending handshakes"));
+        }
+    }
+}
+
+void ServerPrivate::route(HandshakeReader *reader, const HttpRequest &request)
+{
+    QTcpSocket *socket = reader->socket();
+    const bool isUpgrade = Core::isWebSocketUpgrade(request.head())
+        && (webSocketPaths.isEmpty() || webSocketPaths.contains(request.path()));
+    if (!isUpgrade) {
+        HttpResponse response(404);
+        if (httpHandler)
+            httpHandler(request, response);
+        else
+            response.setBody(QByteArrayLiteral("Not Found\n"), QByteArrayLiteral("text/plain; charset=utf-8"));
+        qCDebug(lcServer) << request.method() << request.target() << "->" << response.statusCode();
+        reader->reply(response.toByteArray(request.method() != "HEAD"));
+        return;
+    }
+    if (connections.size() >= maxConnections) {
+        qCWarning(lcServer) << "connection limit reached; refusing" << socket->peerAddress();
+        reader->reply(errorResponse(503, "Too many connections"));
+        Q_EMIT q->handshakeFailed(503, QStringLiteral("Too many connections"));
+        return;
+    }
+
+    delete reader; // the socket belongs to the upgrade from here on
+    Upgrader effective = upgrader;
+    int failedStatus = 0;
+    QString failedReason;
+    Connection *connection = nullptr;
+    {
+        // Learn why an upgrade failed without replacing the user's error handler.
+        effective.setErrorHandler([this, &failedStatus, &failedReason](const HttpRequest &failed, int status,
+                                                                       const QString &reason) {
+            if (const auto &handler = upgrader.errorHandler())
+                handler(failed, status, reason);
+            failedStatus = status;
+            failedReason = reason;
+        });
+        connection = effective.upgrade(socket, request, q);
+    }
+    if (!connection) {
+        Q_EMIT q->handshakeFailed(failedStatus, failedReason);
+        return;
+    }
+    connections.append(connection);
+    QObject::connect(connection, &Connection::closed, q, [this, connection] {
+        if (connection->parent() == q)
+            connection->deleteLater();
+        connectionGone(connection);
+    });
+    QObject::connect(connection, &QObject::destroyed, q, [this, connection] { connectionGone(connection); });
+    const QPointer<Server> guard(q);
+    Q_EMIT q->connectionCountChanged(static_cast<int>(connections.size()));
+    if (guard)
+        Q_EMIT q->newConnection(connection);
+}
+
+void ServerPrivate::readerGone(HandshakeReader *reader)
+{
+    readers.removeOne(reader);
+}
+
+void ServerPrivate::connectionGone(Connection *connection)
+{
+    if (!connections.removeOne(connection))
+        return;
+    const QPointer<Server> guard(q);
+    Q_EMIT q->connectionCountChanged(static_cast<int>(connections.size()));
+    if (guard)
+        checkShutdownFinished();
+}
+
+void ServerPrivate::checkShutdownFinished()
+{
+    if (!shuttingDown || !connections.isEmpty())
+        return;
+    shuttingDown = false;
+    if (shutdownTimer)
+        shutdownTimer->stop();
+    qCInfo(lcServer) << "shutdown finished";
+    Q_EMIT q->shutdownFinished();
+}
+
+// ---- Server -----------------------------------------------------------------
+
+Server::Server(QObject *parent)
+    : QObject(parent)
+    , d(std::make_unique<ServerPrivate>(this))
+{
+}
+
+Server::~Server()
+{
+    // Children (sockets, connections) outlive d; cut what would call back into it.
+    for (HandshakeReader *reader : std::as_const(d->readers))
+        reader->detach();
+    d->readers.clear();
+}
+
+void Server::setSslConfiguration(const QSslConfiguration &configuration)
+{
+    d->sslConfiguration = configuration;
+    d->secure = !configuration.isNull();
+}
+
+QSslConfiguration Server::sslConfiguration() const
+{
+    return d->sslConfiguration;
+}
+
+bool Server::isSecure() const
+{
+    return d->secure;
+}
+
+bool Server::listen(const QHostAddress &address, quint16 port)
+{
+    if (isListening()) {
+        d->errorString = QStringLiteral("The server is already listening");
+        return false;
+    }
+    delete d->tcpServer;
+    if (d->secure) {
+        auto *sslServer = new QSslServer(this);
+        sslServer->setSslConfiguration(d->sslConfiguration);
+        sslServer->setHandshakeTimeout(static_cast<int>(d->handshakeTimeout.count()));
+        connect(sslServer, &QSslServer::errorOccurred, this, [](QSslSocket *socket, QAbstractSocket::SocketError) {
+            qCDebug(lcServer) << "TLS handshake with" << socket->peerAddress() << "failed:" << socket->errorString();
+        });
+        d->tcpServer = sslServer;
+    } else {
+        d->tcpServer = new QTcpServer(this);
+    }
+    connect(d->tcpServer, &QTcpServer::pendingConnectionAvailable, this, [this] { d->acceptPending(); });
+    if (!d->tcpServer->listen(address, port)) {
+        d->errorString = d->tcpServer->errorString();
+        qCWarning(lcServer) << "cannot listen on" << address << port << d->errorString;
+        return false;
+    }
+    d->errorString.clear();
+    qCInfo(lcServer) << "listening on" << serverAddress() << serverPort() << (d->secure ? "(TLS)" : "");
+    Q_EMIT listeningChanged(true);
+    return true;
+}
+
+void Server::stopListening()
+{
+    if (!isListening())
+        return;
+    d->tcpServer->close();
+    Q_EMIT listeningChanged(false);
+}
+
+bool Server::isListening() const
+{
+    return d->tcpServer && d->tcpServer->isListening();
+}
+
+QHostAddress Server::serverAddress() const
+{
+    return d->tcpServer ? d->tcpServer->serverAddress() : QHostAddress();
+}
+
+quint16 Server::serverPort() const
+{
+    return d->tcpServer ? d->tcpServer->serverPort() : 0;
+}
+
+QString Server::errorString() const
+{
+    return d->errorString;
+}
+
+Upgrader Server::upgrader() const
+{
+    return d->upgrader;
+}
+
+void Server::setUpgrader(const Upgrader &upgrader)
+{
+    d->upgrader = upgrader;
+}
+
+QStringList Server::webSocketPaths() const
+{
+    return d->webSocketPaths;
+}
+
+void Server::setWebSocketPaths(const QStringList &paths)
+{
+    d->webSocketPaths = paths;
+}
+
+void Server::setHttpHandler(HttpHandler handler)
+{
+    d->httpHandler = std::move(handler);
+}
+
+qsizetype Server::maxHeadSize() const
+{
+    return d->maxHeadSize;
+}
+
+void Server::setMaxHeadSize(qsizetype bytes)
+{
+    d->maxHeadSize = qMax<qsizetype>(1, bytes);
+}
+
+std::chrono::milliseconds Server::handshakeTimeout() const
+{
+    return d->handshakeTimeout;
+}
+
+void Server::setHandshakeTimeout(std::chrono::milliseconds timeout)
+{
+    d->handshakeTimeout = qMax(std::chrono::milliseconds{1}, timeout);
+}
+
+int Server::maxPendingHandshakes() const
+{
+    return d->maxPendingHandshakes;
+}
+
+void Server::setMaxPendingHandshakes(int count)
+{
+    d->maxPendingHandshakes = qMax(1, count);
+}
+
+int Server::maxConnections() const
+{
+    return d->maxConnections;
+}
+
+void Server::setMaxConnections(int count)
+{
+    d->maxConnections = qMax(0, count);
+}
+
+int Server::connectionCount() const
+{
+    return static_cast<int>(d->connections.size());
+}
+
+QList<Connection *> Server::connections() const
+{
+    return d->connections;
+}
+
+void Server::shutdown(std::chrono::milliseconds deadline)
+{
+    if (d->shuttingDown)
+        return;
+    d->shuttingDown = true;
+    qCInfo(lcServer) << "shutting down;" << d->connections.size() << "connections";
+    stopListening();
+    for (HandshakeReader *reader : QList<HandshakeReader *>(d->readers))
+        reader->drop(QStringLiteral("The server is shutting down"));
+    if (!d->shutdownTimer) {
+        d->shutdownTimer = new QTimer(this);
+        d->shutdownTimer->setSingleShot(true);
+        connect(d->shutdownTimer, &QTimer::timeout, this, [this] {
+            for (const QPointer<Connection> &connection : QList<QPointer<Connection>>(d->connections.begin(), d->connections.end())) {
+                if (connection)
+                    connection->abort();
+            }
+        });
+    }
+    d->shutdownTimer->start(deadline);
+    const QList<QPointer<Connection>> open(d->connections.begin(), d->connections.end());
+    for (const QPointer<Connection> &connection : open) {
+        if (connection)
+            connection->close(Core::CloseCode::GoingAway, QStringLiteral("Server shutting down"));
+    }
+    d->checkShutdownFinished();
+}
+
+} // namespace WsKit

@@ -1,0 +1,81 @@
+#pragma once
+// Server's private side: the listening socket, the sockets still in their
+// opening handshake, and the open connections.
+
+#include <WsKit/Core/http.h>
+#include <WsKit/server.h>
+
+#include <QtCore/QBasicTimer>
+#include <QtCore/QPointer>
+#include <QtNetwork/QSslConfiguration>
+
+QT_BEGIN_NAMESPACE
+class QTcpServer;
+class QTcpSocket;
+class QTimer;
+QT_END_NAMESPACE
+
+namespace WsKit {
+
+class HandshakeReader;
+
+class ServerPrivate
+{
+public:
+    explicit ServerPrivate(Server *server);
+    ~ServerPrivate();
+
+    void acceptPending();
+    // The request head on reader's socket is complete: upgrade it or answer it.
+    void route(HandshakeReader *reader, const HttpRequest &request);
+    void readerGone(HandshakeReader *reader);
+    void connectionGone(Connection *connection);
+    void checkShutdownFinished();
+
+    Server *q;
+    QTcpServer *tcpServer = nullptr;
+    QSslConfiguration sslConfiguration;
+    bool secure = false;
+    Upgrader upgrader;
+    QStringList webSocketPaths;
+    Server::HttpHandler httpHandler;
+    qsizetype maxHeadSize = Server::DefaultMaxHeadSize;
+    std::chrono::milliseconds handshakeTimeout = Server::DefaultHandshakeTimeout;
+    int maxPendingHandshakes = Server::DefaultMaxPendingHandshakes;
+    int maxConnections = Server::DefaultMaxConnections;
+    QList<HandshakeReader *> readers;
+    QList<Connection *> connections;
+    QTimer *shutdownTimer = nullptr;
+    bool shuttingDown = false;
+    QString errorString;
+};
+
+// Reads one request head from a freshly accepted socket, under the server's size
+// limit and handshake timeout. A child of its socket; gone with it.
+class HandshakeReader : public QObject
+{
+public:
+    HandshakeReader(ServerPrivate *server, QTcpSocket *socket);
+    ~HandshakeReader() override;
+
+    QTcpSocket *socket() const { return m_socket; }
+    // The server is going away: stop reporting to it.
+    void detach() { m_server = nullptr; }
+    // Sends an HTTP answer; the handshake timeout bounds its delivery too.
+    void reply(const QByteArray &response);
+    void drop(const QString &why);
+
+protected:
+    void timerEvent(QTimerEvent *event) override;
+
+private:
+    void readHead();
+
+    ServerPrivate *m_server;
+    QTcpSocket *m_socket;
+    Core::HttpHeadParser m_parser;
+    QBasicTimer m_timer;
+    bool m_answered = false;
+};
+
+} // namespace WsKit
