@@ -4,13 +4,7 @@ namespace WsKit::Core {
 
 namespace {
 
-constexpr std::uint8_t FinBit = 0x80;
 constexpr std::uint8_t RsvBits = Rsv::Rsv1 | Rsv::Rsv2 | Rsv::Rsv3;
-constexpr std::uint8_t OpcodeBits = 0x0f;
-constexpr std::uint8_t MaskBit = 0x80;
-constexpr std::uint8_t LengthBits = 0x7f;
-constexpr std::uint8_t Length16 = 126; // 7-bit length value announcing a 16-bit length
-constexpr std::uint8_t Length64 = 127; // … and a 64-bit length
 
 bool isKnownOpcode(std::uint8_t opcode) noexcept
 {
@@ -41,26 +35,26 @@ FrameHeaderParser::Status FrameHeaderParser::parse(const char *data, std::size_t
         const auto byte = static_cast<std::uint8_t>(data[i++]);
         const std::uint8_t index = m_have++;
         if (index == 0) {
-            m_header.fin = (byte & FinBit) != 0;
+            m_header.fin = (byte & HeaderBits::Fin) != 0;
             m_header.rsv = byte & RsvBits;
-            m_header.opcode = static_cast<Opcode>(byte & OpcodeBits);
+            m_header.opcode = static_cast<Opcode>(byte & HeaderBits::OpcodeBits);
             if ((m_header.rsv & ~m_allowedRsv) != 0)
                 m_error = Error::ReservedBitsSet;
-            else if (!isKnownOpcode(byte & OpcodeBits))
+            else if (!isKnownOpcode(byte & HeaderBits::OpcodeBits))
                 m_error = Error::UnknownOpcode;
             else if (isControl(m_header.opcode) && !m_header.fin)
                 m_error = Error::FragmentedControlFrame;
         } else if (index == 1) {
-            m_header.masked = (byte & MaskBit) != 0;
-            const std::uint8_t length = byte & LengthBits;
+            m_header.masked = (byte & HeaderBits::Mask) != 0;
+            const std::uint8_t length = byte & HeaderBits::LengthBits;
             if (m_receiver == Role::Server && !m_header.masked)
                 m_error = Error::UnmaskedClientFrame;
             else if (m_receiver == Role::Client && m_header.masked)
                 m_error = Error::MaskedServerFrame;
             else if (isControl(m_header.opcode) && length > MaxControlPayload)
                 m_error = Error::ControlFrameTooLong;
-            m_header.payloadLength = length < Length16 ? length : 0;
-            m_needed = static_cast<std::uint8_t>(2 + (length == Length16 ? 2 : length == Length64 ? 8 : 0)
+            m_header.payloadLength = length < HeaderBits::Length16 ? length : 0;
+            m_needed = static_cast<std::uint8_t>(2 + (length == HeaderBits::Length16 ? 2 : length == HeaderBits::Length64 ? 8 : 0)
                                                  + (m_header.masked ? 4 : 0));
         } else {
             const std::uint8_t lengthBytes = m_needed - 2 - (m_header.masked ? 4 : 0);
@@ -71,7 +65,7 @@ FrameHeaderParser::Status FrameHeaderParser::parse(const char *data, std::size_t
                 m_header.payloadLength = (m_header.payloadLength << 8) | byte;
                 // The shortest form is required (RFC 6455 §5.2 "the minimal number of bytes").
                 if (index + 1 == lengthEnd) {
-                    const std::uint64_t minimum = lengthBytes == 2 ? Length16 : 0x10000;
+                    const std::uint64_t minimum = lengthBytes == 2 ? HeaderBits::Length16 : 0x10000;
                     if (m_header.payloadLength < minimum)
                         m_error = Error::NonMinimalLength;
                 }
@@ -99,18 +93,19 @@ void FrameHeaderParser::reset() noexcept
 std::size_t encodeFrameHeader(const FrameHeader &header, char *out) noexcept
 {
     auto put = [out](std::size_t at, std::uint64_t value) { out[at] = static_cast<char>(value & 0xff); };
-    put(0, (header.fin ? FinBit : 0u) | (header.rsv & RsvBits) | (static_cast<std::uint8_t>(header.opcode) & OpcodeBits));
-    const std::uint8_t maskBit = header.masked ? MaskBit : 0;
+    put(0, (header.fin ? HeaderBits::Fin : 0u) | (header.rsv & RsvBits)
+               | (static_cast<std::uint8_t>(header.opcode) & HeaderBits::OpcodeBits));
+    const std::uint8_t maskBit = header.masked ? HeaderBits::Mask : 0;
     const std::uint64_t length = header.payloadLength;
     std::size_t size = 2;
-    if (length < Length16) {
+    if (length < HeaderBits::Length16) {
         put(1, maskBit | length);
     } else if (length <= 0xffff) {
-        put(1, maskBit | Length16);
+        put(1, maskBit | HeaderBits::Length16);
         for (int shift = 8; shift >= 0; shift -= 8)
             put(size++, length >> shift);
     } else {
-        put(1, maskBit | Length64);
+        put(1, maskBit | HeaderBits::Length64);
         for (int shift = 56; shift >= 0; shift -= 8)
             put(size++, length >> shift);
     }
