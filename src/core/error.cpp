@@ -32,6 +32,7 @@ const char *errorText(Error error) noexcept
     case Error::MessageAlreadyOpen: return "A message was begun while another one is open.";
     case Error::ControlPayloadTooLong: return "A control frame payload is longer than 125 bytes.";
     case Error::InvalidCloseCodeToSend: return "The close code may not be sent.";
+    case Error::NotOpen: return "The connection is not open yet.";
     case Error::RequestHeadTooLarge: return "The request head is too large.";
     case Error::MalformedRequest: return "The request is malformed.";
     case Error::MethodNotGet: return "The request method is not GET.";
@@ -84,6 +85,7 @@ std::uint16_t errorCloseCode(Error error) noexcept
     case Error::MessageAlreadyOpen:
     case Error::ControlPayloadTooLong:
     case Error::InvalidCloseCodeToSend:
+    case Error::NotOpen:
     case Error::RequestHeadTooLarge:
     case Error::MalformedRequest:
     case Error::MethodNotGet:
@@ -149,6 +151,7 @@ int errorHttpStatus(Error error) noexcept
     case Error::MessageAlreadyOpen:
     case Error::ControlPayloadTooLong:
     case Error::InvalidCloseCodeToSend:
+    case Error::NotOpen:
     case Error::ResponseHeadTooLarge:
     case Error::MalformedResponse:
     case Error::UnexpectedStatus:

@@ -24,8 +24,8 @@ constexpr std::size_t MaxCloseReason = MaxControlPayload - 2;
 
 struct Protocol::Private
 {
-    Private(Role role, ProtocolOptions options)
-        : role(role), options(std::move(options)), headerParser(role)
+    Private(Role ownRole, ProtocolOptions initialOptions)
+        : role(ownRole), options(std::move(initialOptions)), headerParser(ownRole)
     {
         control.reserve(MaxControlPayload);
     }
