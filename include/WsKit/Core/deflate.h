@@ -23,9 +23,11 @@ struct DeflateParameters {
 };
 
 // Local choices that do not go on the wire; they trade memory and CPU for ratio.
+// The deflater takes about (1 << (windowBits + 2)) + (1 << (memLevel + 9)) bytes
+// while it exists (256 KiB at 15 and 8), the inflater about 7 KiB + (1 << windowBits).
 struct DeflateTuning {
     int level = 6;    // zlib compression level 0-9
-    int memLevel = 8; // zlib memLevel 1-9: the deflater uses about (1 << (memLevel + 9)) bytes
+    int memLevel = 8; // zlib memLevel 1-9
 };
 
 class WSKITCORE_EXPORT DeflateCodec
@@ -37,20 +39,31 @@ public:
     DeflateCodec &operator=(const DeflateCodec &) = delete;
 
     // Compresses the next piece of an outgoing message and appends the result to
-    // out. With last set, the message ends: the 00 00 ff ff tail is removed and the
-    // context is reset if this side may not keep it.
+    // out. Every piece is flushed, so each piece's output can be sent as a frame and
+    // inflated on arrival. With last set, the message ends: the 00 00 ff ff tail is
+    // removed and the context is reset if this side may not keep it. An empty
+    // message compresses to the single byte 00. Fails only with CompressionFailed.
     Error compress(std::string_view data, bool last, std::string &out);
 
     // Inflates the next piece of an incoming compressed message and appends the
     // result to out. With last set, the 00 00 ff ff tail is restored first and the
     // context reset if the peer may not keep it. Fails with MessageTooBig as soon
     // as out would grow past maxOutputSize (0: no limit), without inflating further,
-    // and with InvalidCompressedData on corrupt input.
+    // and with InvalidCompressedData on corrupt input or a message that does not end
+    // on a block boundary. After an error, out holds an unspecified prefix and the
+    // incoming context is lost: the connection is to be failed.
     Error decompress(std::string_view data, bool last, std::size_t maxOutputSize, std::string &out);
 
 private:
-    struct Streams;
-    std::unique_ptr<Streams> m_streams;
+    class Deflater; // a zlib stream, allocated on first use (an idle codec holds none)
+    class Inflater;
+    std::unique_ptr<Deflater> m_deflater;
+    std::unique_ptr<Inflater> m_inflater;
+    DeflateTuning m_tuning;
+    std::uint8_t m_deflateWindowBits;     // our side's window when compressing
+    std::uint8_t m_inflateWindowBits;     // the peer's window when inflating
+    bool m_deflateNoContextTakeover;      // reset (and free) the deflater after each message
+    bool m_inflateNoContextTakeover;      // reset (and free) the inflater after each message
 };
 
 } // namespace WsKit::Core

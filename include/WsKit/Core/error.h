@@ -35,6 +35,7 @@ enum class Error : std::uint8_t {
     MessageAlreadyOpen,       // a message was begun while another is open
     ControlPayloadTooLong,    // ping/pong/close payload over 125 bytes
     InvalidCloseCodeToSend,   // close code that may not be sent
+    NotOpen,                  // the handshake has not completed yet
 
     // Server handshake (RFC 6455 §4.2.1): answered with an HTTP error status.
     RequestHeadTooLarge,      // 431

@@ -35,6 +35,16 @@ inline constexpr std::uint8_t Rsv2 = 0x20;
 inline constexpr std::uint8_t Rsv3 = 0x10;
 } // namespace Rsv
 
+// The bits of a header's first two bytes (RFC 6455 §5.2).
+namespace HeaderBits {
+inline constexpr std::uint8_t Fin = 0x80;        // byte 0
+inline constexpr std::uint8_t OpcodeBits = 0x0f; // byte 0
+inline constexpr std::uint8_t Mask = 0x80;       // byte 1
+inline constexpr std::uint8_t LengthBits = 0x7f; // byte 1: the 7-bit length …
+inline constexpr std::uint8_t Length16 = 126;    // … announcing a 16-bit length
+inline constexpr std::uint8_t Length64 = 127;    // … announcing a 64-bit length
+} // namespace HeaderBits
+
 struct FrameHeader {
     bool fin = true;
     std::uint8_t rsv = 0; // the RSV bits as they sit in the first byte (Rsv::Rsv1 …)

@@ -33,25 +33,29 @@ struct UpgradeRequest {
 };
 
 // Checks the request against §4.2.1 (GET, HTTP/1.1 or later, Host, Upgrade,
-// Connection, a key of 16 bytes, version 13) and fills out on success.
+// Connection, a key of 16 bytes, version 13) and fills out on success. A
+// repeated Host, Sec-WebSocket-Key or Sec-WebSocket-Version is refused
+// (MalformedRequest, InvalidKey, UnsupportedVersion).
 WSKITCORE_EXPORT Error validateUpgradeRequest(const HttpRequestHead &request, UpgradeRequest &out);
 
 // The default origin policy: true when origin is empty, or when its host (and
-// port) equals the Host header, case-insensitively.
+// port, as written) equals the Host header, case-insensitively; "null" never matches.
 WSKITCORE_EXPORT bool originMatchesHost(std::string_view origin, std::string_view host);
 
 // "HTTP/1.1 101 Switching Protocols" with the accept key, the chosen subprotocol
-// and extensions (each omitted when empty) and any extra fields.
+// and extensions (each omitted when empty) and any extra fields. Here and in the
+// other builders, a field whose name is not a token or whose value holds a
+// control character (CR, LF …) is left out, so no value can split the head.
 WSKITCORE_EXPORT std::string buildAcceptResponse(std::string_view key, std::string_view subprotocol,
                                                  std::string_view extensions,
                                                  const HttpHeaders &extra = {});
 
 // An error answer with a short text/plain body and "Connection: close"; a 426
-// also carries "Sec-WebSocket-Version: 13".
+// also carries "Sec-WebSocket-Version: 13" and a 405 "Allow: GET".
 WSKITCORE_EXPORT std::string buildErrorResponse(int status, std::string_view body,
                                                 const HttpHeaders &extra = {});
 
-// The reason phrase for a status code ("Bad Request" …).
+// The reason phrase for a status code ("Bad Request" …); empty when unknown.
 WSKITCORE_EXPORT std::string_view httpReasonPhrase(int status) noexcept;
 
 // ---- Client side ---------------------------------------------------------------

@@ -16,6 +16,17 @@ namespace WsKit::Core {
 
 inline constexpr std::size_t DefaultMaxHeadSize = 8 * 1024;
 
+// Whether text is a non-empty token (RFC 9110 §5.6.2): a valid field name, method
+// or list element such as "websocket".
+WSKITCORE_EXPORT bool isHttpToken(std::string_view text) noexcept;
+
+// Whether text may be sent as a field value (RFC 9110 §5.5): visible characters,
+// spaces and tabs, without the CR or LF that would end the field early.
+WSKITCORE_EXPORT bool isHttpFieldValue(std::string_view text) noexcept;
+
+// ASCII case-insensitive equality, the comparison HTTP uses for names and tokens.
+WSKITCORE_EXPORT bool equalsIgnoringCase(std::string_view a, std::string_view b) noexcept;
+
 // Header fields in arrival order; names compare case-insensitively.
 class WSKITCORE_EXPORT HttpHeaders
 {
@@ -25,7 +36,9 @@ public:
     std::optional<std::string_view> value(std::string_view name) const;
     // Every field with this name joined with ", " (RFC 9110 §5.3); empty if none.
     std::string combinedValue(std::string_view name) const;
-    // The comma-separated elements of every field with this name, trimmed, in order.
+    // The comma-separated elements of every field with this name, trimmed, in order;
+    // empty elements are dropped (RFC 9110 §5.6.1) and commas inside quoted strings
+    // do not split.
     std::vector<std::string> listValues(std::string_view name) const;
     // Whether an element of that list equals token, case-insensitively.
     bool containsToken(std::string_view name, std::string_view token) const;
@@ -63,9 +76,10 @@ public:
 
     explicit HttpHeadParser(Kind kind, std::size_t maxHeadSize = DefaultMaxHeadSize);
 
-    // Adds the bytes used to `consumed`. Fails with RequestHeadTooLarge /
-    // ResponseHeadTooLarge past maxHeadSize, MalformedRequest / MalformedResponse on
-    // bad syntax. Once Complete or Failed, further calls consume nothing.
+    // Adds the bytes used to `consumed`. Lines end with CRLF (a bare LF is malformed).
+    // Fails with RequestHeadTooLarge / ResponseHeadTooLarge on the first byte past
+    // maxHeadSize, MalformedRequest / MalformedResponse on bad syntax as soon as the
+    // offending line ends. Once Complete or Failed, further calls consume nothing.
     Status parse(const char *data, std::size_t size, std::size_t &consumed);
 
     Status status() const noexcept { return m_status; }
@@ -74,11 +88,17 @@ public:
     const HttpResponseHead &response() const noexcept { return m_response; }
 
 private:
-    Status parseLines();
+    bool parseLine();
+    bool parseRequestLine(std::string_view line);
+    bool parseStatusLine(std::string_view line);
+    bool parseFieldLine(std::string_view line);
+    Status fail(Error error);
+
     Kind m_kind;
     std::size_t m_maxHeadSize;
-    std::string m_buffer; // the head so far
-    std::size_t m_scanned = 0;
+    std::size_t m_headSize = 0; // bytes of the head consumed so far
+    std::string m_line;         // the line being received, without its end
+    bool m_startLineDone = false;
     Status m_status = Status::NeedMore;
     Error m_error = Error::None;
     HttpRequestHead m_request;

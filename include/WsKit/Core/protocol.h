@@ -81,8 +81,8 @@ public:
 
     explicit Protocol(Role role, ProtocolOptions options = {});
     ~Protocol();
-    Protocol(const Protocol &) = delete;
-    Protocol &operator=(const Protocol &) = delete;
+    Protocol(Protocol &&) noexcept;
+    Protocol &operator=(Protocol &&) noexcept;
 
     Role role() const noexcept;
     State state() const noexcept;

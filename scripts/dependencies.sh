@@ -1,0 +1,22 @@
+# The Debian packages WsKit needs to build, test and benchmark; sourced by the
+# scripts next to it. Installs only what is missing (apt-get, as root).
+wskit_packages=(
+    build-essential cmake ninja-build clang libclang-rt-14-dev zlib1g-dev pkg-config
+    qt6-base-dev qt6-declarative-dev qml6-module-qttest qml6-module-qtquick
+    qml6-module-qtquick-window qt6-websockets-dev qml6-module-qtwebsockets
+    libgl-dev libegl-dev libbenchmark-dev
+    python3 python3-websockets openssl tinyproxy microsocks chromium nodejs npm
+)
+
+wskit_install_dependencies() {
+    local missing=()
+    for package in "${wskit_packages[@]}"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
+            || missing+=("$package")
+    done
+    if ((${#missing[@]})); then
+        echo "Installing: ${missing[*]}"
+        apt-get update
+        DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+    fi
+}
