@@ -112,7 +112,8 @@ public:
         if (tls) {
             socket.setPeerVerifyMode(QSslSocket::VerifyNone);
             socket.connectToHostEncrypted(QStringLiteral("127.0.0.1"), port);
-            return socket.waitForEncrypted(Wait);
+            // Not waitForEncrypted(): the server shares this thread's event loop.
+            return QTest::qWaitFor([this] { return socket.isEncrypted(); }, Wait);
         }
         socket.connectToHost(QStringLiteral("127.0.0.1"), port);
         return socket.waitForConnected(Wait);
