@@ -71,12 +71,23 @@ inline Result check(std::string_view text)
 }
 
 // The index of the first byte after which the text can no longer be valid UTF-8,
-// or -1 when every prefix can.
+// or -1 when every prefix can. A sequence that cannot be completed fails at the
+// first of its bytes that rules every completion out.
 inline std::ptrdiff_t firstFailure(std::string_view text)
 {
-    for (std::size_t end = 1; end <= text.size(); ++end) {
-        if (!check(text.substr(0, end)).prefixValid)
-            return std::ptrdiff_t(end - 1);
+    const auto *bytes = reinterpret_cast<const std::uint8_t *>(text.data());
+    const std::size_t size = text.size();
+    std::size_t i = 0;
+    while (i < size) {
+        const int length = sequenceLength(bytes[i]);
+        if (length == 0)
+            return std::ptrdiff_t(i);
+        const int available = int(std::min<std::size_t>(std::size_t(length), size - i));
+        for (int count = 1; count <= available; ++count) {
+            if (!canBeginScalar(bytes + i, count, length))
+                return std::ptrdiff_t(i) + count - 1;
+        }
+        i += std::size_t(length);
     }
     return -1;
 }
