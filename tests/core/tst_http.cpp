@@ -315,6 +315,8 @@ void tst_Http::listValues_data()
     QTest::newRow("escaped quote in a quoted string")
         << Fields{{"Sec-WebSocket-Extensions", "foo; p=\"a\\\",b\", bar"}}
         << QStringList{"foo; p=\"a\\\",b\"", "bar"};
+    QTest::newRow("backslash ending an open quote")
+        << Fields{{"Sec-WebSocket-Extensions", "a, \"b\\"}} << QStringList{"a", "\"b\\"};
 }
 
 void tst_Http::listValues()
