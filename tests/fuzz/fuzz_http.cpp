@@ -9,6 +9,7 @@
 #include <WsKit/Core/handshake.h>
 #include <WsKit/Core/http.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
