@@ -71,7 +71,7 @@ void splitList(std::string_view value, std::vector<std::string> &out)
             start = i + 1;
         } else if (value[i] == '"') {
             quoted = !quoted;
-        } else if (quoted && value[i] == '\\') {
+        } else if (quoted && value[i] == '\\' && i + 1 < value.size()) {
             ++i; // quoted-pair: the next character is literal, even a quote
         }
     }
