@@ -89,7 +89,7 @@ public:
     }
 
     // A block with BFINAL set ends a DEFLATE stream, and zlib stops there. RFC 7692
-    // §7.2.3.5 lets a sender flush that way and continue with more blocks, so the
+    // §7.2.3.4 lets a sender flush that way and continue with more blocks, so the
     // rest of the input starts a new stream that still sees the same sliding window.
     bool restartKeepingWindow()
     {
@@ -115,8 +115,12 @@ public:
 private:
     Error inflatePiece(std::size_t maxOutputSize, std::string &out)
     {
+        // Start near the likely output size (small frames stay cheap) and grow up to
+        // a bounded step while the output keeps coming.
+        std::size_t step = std::clamp<std::size_t>(std::size_t(stream.avail_in) * 4, 256, InflateStep);
         for (;;) {
-            std::size_t room = InflateStep;
+            std::size_t room = step;
+            step = std::min(step * 2, InflateStep);
             if (maxOutputSize != 0) {
                 if (out.size() > maxOutputSize)
                     return Error::MessageTooBig;
