@@ -186,26 +186,19 @@ std::optional<DeflateElement> readDeflateElement(const Extension &extension, Dir
             if (!bits)
                 return std::nullopt;
         }
-        switch (which) {
-        case ServerNoContext:
-        case ClientNoContext:
+        if (which == ServerNoContext || which == ClientNoContext) {
             if (parameter.value)
                 return std::nullopt;
             (which == ServerNoContext ? element.serverNoContextTakeover : element.clientNoContextTakeover) = true;
-            break;
-        case ServerBits:
+        } else if (which == ServerBits) {
             if (!bits)
                 return std::nullopt;
             element.serverMaxWindowBits = bits;
-            break;
-        case ClientBits:
+        } else {
             if (!bits && direction == Direction::Response)
                 return std::nullopt;
             element.hasClientMaxWindowBits = true;
             element.clientMaxWindowBits = bits;
-            break;
-        case Count:
-            break;
         }
     }
     return element;
