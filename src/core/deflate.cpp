@@ -4,7 +4,6 @@
 #include <zlib.h>
 
 #include <algorithm>
-#include <climits>
 #include <vector>
 
 namespace WsKit::Core {
@@ -40,11 +39,12 @@ public:
     // A raw deflater (RFC 7692 §7.2.1) whose distances fit the given window.
     static std::unique_ptr<Deflater> create(const DeflateTuning &tuning, std::uint8_t windowBits)
     {
-        // zlib's raw deflate refuses an 8-bit window (it would silently use 9, and a
-        // 512-byte window may reach further back than the peer's 256 bytes). With 8
-        // agreed we therefore code with Huffman codes only: no LZ77 matches means no
-        // distances at all, which any window decodes. RFC 7692 §7.1.2 lets a peer ask
-        // for 8 bits, so we accept it and pay with a lower ratio rather than decline.
+        // zlib cannot deflate with an 8-bit window: raw streams refuse it, and older
+        // versions silently used 9 bits, whose matches may reach further back than
+        // the 256 bytes the peer keeps. With 8 agreed we code with Huffman codes only:
+        // no LZ77 matches means no distances at all, which any window decodes. RFC
+        // 7692 §7.1.2 lets a peer ask for 8 bits, so negotiation accepts it and we pay
+        // with a lower ratio (about 0.6 on text) rather than declining compression.
         const bool huffmanOnly = windowBits == 8;
         auto deflater = std::make_unique<Deflater>();
         if (deflateInit2(&deflater->stream, tuning.level, Z_DEFLATED, huffmanOnly ? -9 : -int(windowBits),
@@ -89,7 +89,7 @@ public:
     }
 
     // A block with BFINAL set ends a DEFLATE stream, and zlib stops there. RFC 7692
-    // §7.2.3.5 lets a sender flush that way and continue with more blocks, so the
+    // §7.2.3.4 lets a sender flush that way and continue with more blocks, so the
     // rest of the input starts a new stream that still sees the same sliding window.
     bool restartKeepingWindow()
     {
@@ -115,8 +115,12 @@ public:
 private:
     Error inflatePiece(std::size_t maxOutputSize, std::string &out)
     {
+        // Start near the likely output size (small frames stay cheap) and grow up to
+        // a bounded step while the output keeps coming.
+        std::size_t step = std::clamp<std::size_t>(std::size_t(stream.avail_in) * 4, 256, InflateStep);
         for (;;) {
-            std::size_t room = InflateStep;
+            std::size_t room = step;
+            step = std::min(step * 2, InflateStep);
             if (maxOutputSize != 0) {
                 if (out.size() > maxOutputSize)
                     return Error::MessageTooBig;

@@ -1,6 +1,9 @@
 #pragma once
 // The permessage-deflate codec (RFC 7692 §7.2) over zlib: compresses outgoing
-// messages and inflates incoming ones in bounded steps.
+// messages and inflates incoming ones in bounded steps. zlib streams are allocated
+// on first use and, in a direction without context takeover, freed after each
+// message. With a window of 8 bits agreed for our side, messages are coded without
+// back-references (zlib cannot deflate within a 256-byte window).
 
 #include <WsKit/Core/error.h>
 #include <WsKit/Core/frame.h>
