@@ -322,7 +322,7 @@ void ConnectionPrivate::flush()
 
 void ConnectionPrivate::closeTransport()
 {
-    if (m_disconnecting || !socket)
+    if (m_disconnecting || !socket || state == Connection::State::Closed)
         return;
     m_disconnecting = true;
     startCloseTimer();
@@ -529,7 +529,7 @@ void ConnectionPrivate::abort()
 
 void ConnectionPrivate::startCloseTimer()
 {
-    if (!m_closeTimer.isActive())
+    if (!m_closeTimer.isActive() && state != Connection::State::Closed)
         m_closeTimer.start(static_cast<int>(options.closeTimeout().count()), q);
 }
 

@@ -34,11 +34,12 @@ HandshakeReader::HandshakeReader(ServerPrivate *server, QTcpSocket *socket)
     , m_server(server)
     , m_socket(socket)
     , m_parser(Core::HttpHeadParser::Kind::Request, static_cast<std::size_t>(server->maxHeadSize))
+    , m_timeout(static_cast<int>(server->handshakeTimeout.count()))
 {
     // Unread bytes past this stay in the kernel: a client cannot make us buffer
     // more than a head's worth before it is answered.
     m_socket->setReadBufferSize(qMax<qint64>(server->maxHeadSize, 16 * 1024));
-    m_timer.start(static_cast<int>(server->handshakeTimeout.count()), this);
+    m_timer.start(m_timeout, this);
     connect(m_socket, &QIODevice::readyRead, this, &HandshakeReader::readHead);
     connect(m_socket, &QAbstractSocket::disconnected, this, [this] { m_socket->deleteLater(); });
     // Bytes may already be buffered (QSslServer hands over sockets after the TLS
@@ -82,7 +83,8 @@ void HandshakeReader::readHead()
     }
     case Core::HttpHeadParser::Status::Complete:
         m_timer.stop();
-        m_server->route(this, HttpRequest(m_parser.request()));
+        if (m_server)
+            m_server->route(this, HttpRequest(m_parser.request()));
         return;
     }
 }
@@ -90,7 +92,7 @@ void HandshakeReader::readHead()
 void HandshakeReader::reply(const QByteArray &response)
 {
     m_answered = true;
-    m_timer.start(static_cast<int>(m_server->handshakeTimeout.count()), this);
+    m_timer.start(m_timeout, this);
     replyAndClose(m_socket, response);
 }
 
@@ -278,6 +280,8 @@ bool Server::listen(const QHostAddress &address, quint16 port)
     } else {
         d->tcpServer = new QTcpServer(this);
     }
+    // QSslServer counts sockets still in their TLS handshake as pending.
+    d->tcpServer->setMaxPendingConnections(d->maxPendingHandshakes);
     connect(d->tcpServer, &QTcpServer::pendingConnectionAvailable, this, [this] { d->acceptPending(); });
     if (!d->tcpServer->listen(address, port)) {
         d->errorString = d->tcpServer->errorString();

@@ -75,6 +75,7 @@ private:
     QTcpSocket *m_socket;
     Core::HttpHeadParser m_parser;
     QBasicTimer m_timer;
+    int m_timeout; // ms
     bool m_answered = false;
 };
 
