@@ -1,5 +1,6 @@
 #include "connection_p.h"
 
+#include "compressionoptions_p.h"
 #include "logging_p.h"
 
 #include <WsKit/Core/closecode.h>
@@ -108,6 +109,9 @@ Core::ProtocolOptions protocolOptions(Connection::Role role, const ConnectionOpt
     result.maxMessageSize = static_cast<std::size_t>(options.maxMessageSize());
     result.outgoingFragmentSize = static_cast<std::size_t>(options.outgoingFragmentSize());
     result.streamIncoming = options.isIncomingStreaming();
+    const CompressionOptions compression = options.compression();
+    result.compressionThreshold = static_cast<std::size_t>(compression.threshold());
+    result.deflateTuning = deflateTuning(compression);
     if (role == Connection::Role::Client) {
         // RFC 6455 §5.3: keys must be unpredictable; the global generator is
         // seeded from the system's secure source.
@@ -170,6 +174,7 @@ void ConnectionPrivate::applyOptions()
     protocol.setMaxMessageSize(static_cast<std::size_t>(options.maxMessageSize()));
     protocol.setStreamIncoming(options.isIncomingStreaming());
     protocol.setOutgoingFragmentSize(static_cast<std::size_t>(options.outgoingFragmentSize()));
+    protocol.setCompressionThreshold(static_cast<std::size_t>(options.compression().threshold()));
     if (state != Connection::State::Open)
         return;
     const auto keepAlive = options.keepAliveInterval();
@@ -448,7 +453,7 @@ bool ConnectionPrivate::send(Connection::MessageType type, std::string_view payl
 {
     if (!checkSend(static_cast<qsizetype>(payload.size())))
         return false;
-    const Core::Error result = protocol.sendMessage(toCore(type), payload);
+    const Core::Error result = protocol.sendMessage(toCore(type), payload, outgoingCompression);
     if (result != Core::Error::None)
         return refuse(result);
     flush();
@@ -460,7 +465,7 @@ bool ConnectionPrivate::beginMessage(Connection::MessageType type)
 {
     if (!checkSend(0))
         return false;
-    const Core::Error result = protocol.beginMessage(toCore(type));
+    const Core::Error result = protocol.beginMessage(toCore(type), outgoingCompression);
     if (result != Core::Error::None)
         return refuse(result);
     m_writerIsText = type == Connection::MessageType::Text;
@@ -669,6 +674,37 @@ HttpHeaderList Connection::requestHeaders() const
 HttpHeaderList Connection::responseHeaders() const
 {
     return d->handshake.responseHeaders;
+}
+
+bool Connection::isCompressionNegotiated() const
+{
+    return d->handshake.deflate.has_value();
+}
+
+CompressionOptions Connection::negotiatedCompression() const
+{
+    if (!d->handshake.deflate) {
+        CompressionOptions none;
+        none.setEnabled(false);
+        return none;
+    }
+    // The tuning the codec was created with, and the threshold now in force.
+    const Core::ProtocolOptions &used = d->protocol.options();
+    return agreedCompression(*d->handshake.deflate, d->role == Role::Server ? Core::Role::Server : Core::Role::Client,
+                             used.deflateTuning, used.compressionThreshold);
+}
+
+bool Connection::isOutgoingCompressionEnabled() const
+{
+    return d->outgoingCompression;
+}
+
+void Connection::setOutgoingCompressionEnabled(bool enabled)
+{
+    if (d->outgoingCompression == enabled)
+        return;
+    d->outgoingCompression = enabled;
+    Q_EMIT outgoingCompressionEnabledChanged(enabled);
 }
 
 QHostAddress Connection::localAddress() const

@@ -69,6 +69,7 @@ public:
     Handshake handshake;
     Connection::PingHandler pingHandler;
     Connection::CloseHandler closeHandler;
+    bool outgoingCompression = true;
 
     Connection::Error error = Connection::Error::NoError;
     QString errorString;

@@ -11,6 +11,7 @@ struct ConnectionOptions::Private {
     std::chrono::milliseconds idleTimeout{0};
     std::chrono::milliseconds keepAliveInterval{0};
     std::chrono::milliseconds pongTimeout = DefaultPongTimeout;
+    CompressionOptions compression;
 };
 
 ConnectionOptions::ConnectionOptions()
@@ -120,6 +121,16 @@ std::chrono::milliseconds ConnectionOptions::pongTimeout() const
 void ConnectionOptions::setPongTimeout(std::chrono::milliseconds timeout)
 {
     d->pongTimeout = qMax(std::chrono::milliseconds{0}, timeout);
+}
+
+CompressionOptions ConnectionOptions::compression() const
+{
+    return d->compression;
+}
+
+void ConnectionOptions::setCompression(const CompressionOptions &compression)
+{
+    d->compression = compression;
 }
 
 } // namespace WsKit

@@ -1,3 +1,4 @@
+#include "compressionoptions_p.h"
 #include "connection_p.h"
 #include "httpreply_p.h"
 #include "logging_p.h"
@@ -135,9 +136,18 @@ void Upgrader::setErrorHandler(ErrorHandler handler)
 Connection *Upgrader::upgrade(QTcpSocket *socket, const HttpRequest &request, QObject *parent) const
 {
     Core::UpgradeRequest upgrade;
+    std::optional<Core::DeflateParameters> deflate;
+    std::string extensions;
     Core::Error error = Core::validateUpgradeRequest(request.head(), upgrade);
     if (error == Core::Error::None && !(d->originCheck ? d->originCheck(request) : defaultOriginCheck(request)))
         error = Core::Error::OriginNotAllowed;
+    // RFC 7692 §5: the first acceptable permessage-deflate offer; a header that does
+    // not parse is answered with 400 even when compression is off.
+    if (error == Core::Error::None) {
+        error = Core::negotiateDeflate(upgrade.extensions,
+                                       deflateConfig(d->connectionOptions.compression(), Core::Role::Server), deflate,
+                                       extensions);
+    }
     if (error != Core::Error::None) {
         const int status = Core::errorHttpStatus(error);
         const QString reason = QString::fromUtf8(Core::errorText(error));
@@ -161,13 +171,14 @@ Connection *Upgrader::upgrade(QTcpSocket *socket, const HttpRequest &request, QO
     Core::HttpHeaders extra;
     for (const auto &[name, value] : std::as_const(d->responseHeaders))
         extra.add(toStdString(name), toStdString(value));
-    const std::string response = Core::buildAcceptResponse(upgrade.key, subprotocol.toStdString(), {}, extra);
+    const std::string response = Core::buildAcceptResponse(upgrade.key, subprotocol.toStdString(), extensions, extra);
     socket->write(response.data(), static_cast<qint64>(response.size()));
 
     Connection *connection = ConnectionPrivate::create(Connection::Role::Server, d->connectionOptions, parent);
     ConnectionPrivate::get(connection)->open(socket, {subprotocol, request.target(), request.headers(),
-                                                      responseFields(response), std::nullopt});
-    qCDebug(lcUpgrader) << "upgraded" << request.target() << "from" << socket->peerAddress();
+                                                      responseFields(response), deflate});
+    qCDebug(lcUpgrader) << "upgraded" << request.target() << "from" << socket->peerAddress()
+                        << "compressed:" << deflate.has_value();
     return connection;
 }
 

@@ -39,6 +39,9 @@ class WSKIT_EXPORT Connection : public QObject
     Q_PROPERTY(QString subprotocol READ subprotocol NOTIFY stateChanged)
     Q_PROPERTY(WsKit::Connection::Error error READ error NOTIFY errorOccurred)
     Q_PROPERTY(QString errorString READ errorString NOTIFY errorOccurred)
+    Q_PROPERTY(bool compressionNegotiated READ isCompressionNegotiated NOTIFY stateChanged)
+    Q_PROPERTY(bool outgoingCompressionEnabled READ isOutgoingCompressionEnabled WRITE setOutgoingCompressionEnabled
+                   NOTIFY outgoingCompressionEnabledChanged)
 
 public:
     enum class Role { Client, Server };
@@ -109,6 +112,21 @@ public:
     HttpHeaderList requestHeaders() const;
     HttpHeaderList responseHeaders() const;
 
+    // Whether permessage-deflate (RFC 7692) was negotiated in the opening handshake.
+    bool isCompressionNegotiated() const;
+    // The compression in effect, from our side: when negotiated, the agreed window
+    // sizes and context takeover of both sides (windowBits is the window we compress
+    // with) and the level, memLevel and threshold of options(); otherwise a value
+    // whose isEnabled() is false.
+    CompressionOptions negotiatedCompression() const;
+
+    // Whether messages sent from now on are compressed, when compression was
+    // negotiated (default true); messages under the threshold never are. Turn it
+    // off around data that does not compress (images, archives): deflating it costs
+    // CPU and adds a few bytes. A message being written keeps the choice it began with.
+    bool isOutgoingCompressionEnabled() const;
+    void setOutgoingCompressionEnabled(bool enabled);
+
     QHostAddress localAddress() const;
     quint16 localPort() const;
     QHostAddress peerAddress() const;
@@ -159,6 +177,7 @@ Q_SIGNALS:
     void errorOccurred(WsKit::Connection::Error error, const QString &errorString);
     void stateChanged(WsKit::Connection::State state);
     void bufferedAmountChanged(qint64 bytes);
+    void outgoingCompressionEnabledChanged(bool enabled);
 
 protected:
     void timerEvent(QTimerEvent *event) override;

@@ -2,6 +2,7 @@
 // Limits and timeouts of one Connection. An Upgrader or a Dialer hands a copy to
 // every Connection it creates; Connection::setOptions() changes them later.
 
+#include <WsKit/compressionoptions.h>
 #include <WsKit/wskit_export.h>
 
 #include <QtCore/QtGlobal>
@@ -66,6 +67,11 @@ public:
     void setKeepAliveInterval(std::chrono::milliseconds interval);
     std::chrono::milliseconds pongTimeout() const;
     void setPongTimeout(std::chrono::milliseconds timeout);
+
+    // permessage-deflate: on by default. What to negotiate, and level and memLevel,
+    // are read when the connection opens; the threshold applies from the next message.
+    CompressionOptions compression() const;
+    void setCompression(const CompressionOptions &compression);
 
 private:
     struct Private;

@@ -53,6 +53,8 @@ public:
     HttpHeaderList responseHeaders() const;
     void setResponseHeaders(const HttpHeaderList &headers);
 
+    // Limits and timeouts of every Connection, and its compression: which
+    // permessage-deflate offers to accept (ConnectionOptions::compression()).
     ConnectionOptions connectionOptions() const;
     void setConnectionOptions(const ConnectionOptions &options);
 

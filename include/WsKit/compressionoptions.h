@@ -1,0 +1,103 @@
+#pragma once
+// permessage-deflate (RFC 7692) settings of a connection, part of ConnectionOptions:
+// whether to negotiate compression, what to offer (client) or accept (server), and
+// local choices that trade memory and CPU for compression ratio.
+//
+// The settings speak of "our" side and "the peer's", so one value means the same
+// to an Upgrader and a Dialer: windowBits and noContextTakeover bound what we keep
+// to compress, peerWindowBits and peerNoContextTakeover what we keep to inflate.
+// On the wire (RFC 7692 §7.1) they become:
+//
+//   setting                 server (Upgrader) answers    client (Dialer) offers
+//   windowBits              server_max_window_bits        client_max_window_bits
+//   noContextTakeover       server_no_context_takeover    client_no_context_takeover
+//   peerWindowBits          client_max_window_bits        server_max_window_bits
+//   peerNoContextTakeover   client_no_context_takeover    server_no_context_takeover
+//
+// Memory per connection (heap, 64-bit glibc, zlib 1.2): the deflater takes about
+// 2^(windowBits+2) + 2^(memLevel+9) + 6 KiB, the inflater about 2^peerWindowBits
+// + 7 KiB. Both are allocated on the first message in their direction, stay while
+// context is taken over, and are freed after every message in a direction without
+// context takeover, so an idle connection then holds neither. docs/compression.md
+// has the measured table.
+
+#include <WsKit/wskit_export.h>
+
+#include <QtCore/QtGlobal>
+
+#include <memory>
+
+namespace WsKit {
+
+class WSKIT_EXPORT CompressionOptions
+{
+public:
+    // Defaults chosen by measurement (docs/compression.md): level 1 compresses two
+    // to four times faster than zlib's default 6 for 10-30 % more bytes; memLevel 5
+    // compresses as well as 8 in an eighth of the hash memory; a 4 KiB window costs
+    // about 3 % in ratio against 32 KiB and saves 112 KiB of deflater per
+    // connection. The peer's window is left to the peer: limiting it makes a server
+    // decline clients that do not offer client_max_window_bits (Firefox).
+    static constexpr int DefaultLevel = 1;
+    static constexpr int DefaultMemLevel = 5;
+    static constexpr int DefaultWindowBits = 12;
+    static constexpr int DefaultPeerWindowBits = 15;
+    // Smaller messages go out uncompressed: below it a message fits one TCP segment
+    // either way and compressing it costs about as much CPU as the rest of the send.
+    static constexpr qint64 DefaultThreshold = 128;
+
+    CompressionOptions();
+    CompressionOptions(const CompressionOptions &other);
+    CompressionOptions(CompressionOptions &&other) noexcept;
+    CompressionOptions &operator=(const CompressionOptions &other);
+    CompressionOptions &operator=(CompressionOptions &&other) noexcept;
+    ~CompressionOptions();
+
+    // Whether to negotiate permessage-deflate at all (default true). Off: a client
+    // offers nothing and a server declines every offer.
+    bool isEnabled() const;
+    void setEnabled(bool enabled);
+
+    // log2 of the LZ77 window we compress with, 8-15 (values outside are clamped).
+    // The peer may ask for a smaller one. With 8, messages are coded without
+    // back-references (zlib cannot deflate within 256 bytes), at a lower ratio.
+    int windowBits() const;
+    void setWindowBits(int bits);
+
+    // Compress every message on its own: our deflater is freed after each message,
+    // at a lower ratio for small, similar messages.
+    bool noContextTakeover() const;
+    void setNoContextTakeover(bool enabled);
+
+    // The largest window we accept from the peer, 8-15 (default 15: any). A client
+    // below 15 asks the server to keep to it, and a server that does not support the
+    // parameter declines compression. A server below 15 declines clients whose offer
+    // does not let it limit them (no client_max_window_bits).
+    int peerWindowBits() const;
+    void setPeerWindowBits(int bits);
+
+    // Require (server) or ask (client) that the peer compress every message on its
+    // own, so our inflater is freed between messages.
+    bool peerNoContextTakeover() const;
+    void setPeerNoContextTakeover(bool enabled);
+
+    // zlib compression level, 0-9 (clamped): 1 is fastest, 9 smallest.
+    int level() const;
+    void setLevel(int level);
+
+    // zlib memLevel, 1-9 (clamped): the size of the deflater's hash table and block
+    // buffer. Below 4 the ratio and the speed drop; above 5 they barely improve.
+    int memLevel() const;
+    void setMemLevel(int memLevel);
+
+    // Messages shorter than this many bytes are sent uncompressed (0: compress all).
+    // Messages written in pieces (Connection::beginMessage) are always compressed.
+    qint64 threshold() const;
+    void setThreshold(qint64 bytes);
+
+private:
+    struct Private;
+    std::unique_ptr<Private> d;
+};
+
+} // namespace WsKit
