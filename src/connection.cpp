@@ -23,6 +23,10 @@ namespace {
 // overBufferLimit()), unread bytes stay in the kernel and TCP slows the peer down.
 constexpr qint64 SocketReadBufferSize = 256 * 1024;
 
+// Payloads from this size on are written to the socket as shared QByteArrays
+// rather than copied behind their frame header (QIODevice shares chunks this big).
+constexpr qsizetype ZeroCopySendSize = 64 * 1024;
+
 // The bytes of one socket read, handed to the core, which unmasks them in place
 // and points events into them until nextEvent() returns None. One buffer per
 // thread serves every connection of that thread, so an idle connection holds no
@@ -449,14 +453,22 @@ bool ConnectionPrivate::checkSend(qsizetype size)
     return true;
 }
 
-bool ConnectionPrivate::send(Connection::MessageType type, std::string_view payload)
+bool ConnectionPrivate::send(Connection::MessageType type, const QByteArray &payload)
 {
-    if (!checkSend(static_cast<qsizetype>(payload.size())))
+    if (!checkSend(payload.size()))
         return false;
-    const Core::Error result = protocol.sendMessage(toCore(type), payload, outgoingCompression);
-    if (result != Core::Error::None)
-        return refuse(result);
-    flush();
+    // A large payload that goes on the wire unchanged is not copied: the socket's
+    // write buffer shares the QByteArray behind the frame header.
+    if (socket && payload.size() >= ZeroCopySendSize
+        && protocol.sendMessageHeader(toCore(type), static_cast<std::size_t>(payload.size()), outgoingCompression)) {
+        flush();
+        socket->write(payload);
+    } else {
+        const Core::Error result = protocol.sendMessage(toCore(type), view(payload), outgoingCompression);
+        if (result != Core::Error::None)
+            return refuse(result);
+        flush();
+    }
     notifyBufferedAmount();
     return true;
 }
@@ -743,19 +755,19 @@ bool Connection::sendText(const QString &text)
 {
     // QString::toUtf8() always yields valid UTF-8 (lone surrogates become U+FFFD).
     const QByteArray utf8 = text.toUtf8();
-    return d->send(MessageType::Text, view(utf8));
+    return d->send(MessageType::Text, utf8);
 }
 
 bool Connection::sendTextUtf8(const QByteArray &utf8)
 {
     if (!Core::isValidUtf8(view(utf8)))
         return d->refuse(Error::InvalidSend, QStringLiteral("The text is not valid UTF-8"));
-    return d->send(MessageType::Text, view(utf8));
+    return d->send(MessageType::Text, utf8);
 }
 
 bool Connection::sendBinary(const QByteArray &data)
 {
-    return d->send(MessageType::Binary, view(data));
+    return d->send(MessageType::Binary, data);
 }
 
 bool Connection::sendMessage(const QByteArray &payload, MessageType type)
@@ -766,7 +778,7 @@ bool Connection::sendMessage(const QByteArray &payload, MessageType type)
 bool Connection::sendJson(const QJsonDocument &document)
 {
     const QByteArray json = document.toJson(QJsonDocument::Compact);
-    return d->send(MessageType::Text, view(json));
+    return d->send(MessageType::Text, json);
 }
 
 bool Connection::ping(const QByteArray &payload)

@@ -43,7 +43,7 @@ public:
     void open(QTcpSocket *socket, Handshake handshake);
 
     // Sending, shared by Connection and MessageWriter.
-    bool send(Connection::MessageType type, std::string_view payload);
+    bool send(Connection::MessageType type, const QByteArray &payload);
     bool beginMessage(Connection::MessageType type);
     bool sendFragment(std::string_view piece, bool last);
     bool sendControl(Core::Opcode opcode, const QByteArray &payload);

@@ -2,6 +2,7 @@
 // QWebSocketServer under the same client load, in the same run.
 //
 //   bench_e2e [--quick]              runs every scenario against both servers
+//   bench_e2e --only TEXT            only the scenarios whose name contains TEXT ("idle": memory)
 //   bench_e2e --serve wskit|qt       (internal) one echo server, prints its port
 //
 // Each scenario starts a fresh server process, so its CPU time and resident
@@ -342,7 +343,7 @@ void printRow(const char *what, const char *implementation, const Result &result
                 result.megabytesPerSecond, result.serverMicrosecondsPerMessage);
 }
 
-int runAll(bool quick)
+int runAll(bool quick, const QString &only)
 {
     const int scale = quick ? 10 : 1;
     const std::vector<Scenario> scenarios = {
@@ -353,6 +354,8 @@ int runAll(bool quick)
     std::printf("echo round trips over loopback; server CPU = user+system time of the server process\n\n");
     std::printf("  %-24s %-13s %12s %10s %14s\n", "scenario", "server", "messages/s", "MB/s", "CPU us/msg");
     for (const Scenario &scenario : scenarios) {
+        if (!QString::fromLatin1(scenario.name).contains(only))
+            continue;
         const Result wskit = runThroughput(QStringLiteral("wskit"), scenario);
         const Result qt = runThroughput(QStringLiteral("qt"), scenario);
         if (!wskit.ok || !qt.ok) {
@@ -365,6 +368,8 @@ int runAll(bool quick)
                     wskit.megabytesPerSecond / qt.megabytesPerSecond,
                     wskit.serverMicrosecondsPerMessage / qt.serverMicrosecondsPerMessage);
     }
+    if (!QStringLiteral("idle").contains(only))
+        return 0;
     const int idle = quick ? 500 : 5000;
     const double wskitIdle = runIdle(QStringLiteral("wskit"), idle);
     const double qtIdle = runIdle(QStringLiteral("qt"), idle);
@@ -384,5 +389,7 @@ int main(int argc, char *argv[])
     const qsizetype serve = arguments.indexOf(QStringLiteral("--serve"));
     if (serve >= 0 && serve + 1 < arguments.size())
         return arguments.at(serve + 1) == QStringLiteral("qt") ? serveQtWebSockets() : serveWsKit();
-    return runAll(arguments.contains(QStringLiteral("--quick")));
+    const qsizetype only = arguments.indexOf(QStringLiteral("--only"));
+    return runAll(arguments.contains(QStringLiteral("--quick")),
+                  only >= 0 && only + 1 < arguments.size() ? arguments.at(only + 1) : QString());
 }

@@ -39,6 +39,11 @@ struct Protocol::Private
     Error acceptInflated(std::size_t from);
     std::size_t inflateLimit() const;
     Error checkCanSend() const;
+    bool compresses(bool wanted, std::size_t payloadSize) const
+    {
+        return deflate && wanted && payloadSize >= options.compressionThreshold;
+    }
+    MaskKey writeHeader(Opcode opcode, bool fin, bool rsv1, std::size_t payloadSize);
     void writeFrame(Opcode opcode, bool fin, bool rsv1, std::string_view payload);
     Error deflatePiece(std::string_view piece, bool last, std::string_view &wire);
 
@@ -255,6 +260,11 @@ Event Protocol::Private::onPayload()
     // A whole single-frame message already in the caller's buffer needs no copy.
     if (messageEnds && message.empty() && size == frame.payloadLength)
         return deliverData(chunk, true);
+    // Grow once to the frame's end (bounded by maxMessageSize), geometrically
+    // across fragments, rather than reallocating as each read arrives.
+    const std::size_t needed = message.size() + size + static_cast<std::size_t>(frameRemaining);
+    if (needed > message.capacity())
+        message.reserve(std::max(needed, 2 * message.capacity()));
     message.append(chunk);
     return frameEnds ? onDataFrameEnd() : Event{};
 }
@@ -364,23 +374,28 @@ Error Protocol::Private::checkCanSend() const
     return Error::None;
 }
 
-void Protocol::Private::writeFrame(Opcode opcode, bool fin, bool rsv1, std::string_view payload)
+MaskKey Protocol::Private::writeHeader(Opcode opcode, bool fin, bool rsv1, std::size_t payloadSize)
 {
     FrameHeader header;
     header.fin = fin;
     header.rsv = rsv1 ? Rsv::Rsv1 : 0;
     header.opcode = opcode;
-    header.payloadLength = payload.size();
+    header.payloadLength = payloadSize;
     header.masked = role == Role::Client;
     if (header.masked)
         header.maskKey = options.maskKeySource();
-
     char encoded[MaxFrameHeaderSize];
     output.append(encoded, encodeFrameHeader(header, encoded));
+    return header.maskKey;
+}
+
+void Protocol::Private::writeFrame(Opcode opcode, bool fin, bool rsv1, std::string_view payload)
+{
+    const MaskKey key = writeHeader(opcode, fin, rsv1, payload.size());
     const std::size_t payloadStart = output.size();
     output.append(payload);
-    if (header.masked)
-        applyMask(output.data() + payloadStart, payload.size(), header.maskKey);
+    if (role == Role::Client)
+        applyMask(output.data() + payloadStart, payload.size(), key);
 }
 
 // Deflates one piece of an outgoing message; wire then views the result.
@@ -399,7 +414,7 @@ Error Protocol::sendMessage(MessageType type, std::string_view payload, bool com
     if (d->sendingMessage)
         return Error::MessageAlreadyOpen;
     const Opcode opcode = type == MessageType::Text ? Opcode::Text : Opcode::Binary;
-    const bool deflated = d->deflate && compress && payload.size() >= d->options.compressionThreshold;
+    const bool deflated = d->compresses(compress, payload.size());
     std::string_view wire = payload;
     if (deflated) {
         if (const Error error = d->deflatePiece(payload, true, wire); error != Error::None)
@@ -417,6 +432,18 @@ Error Protocol::sendMessage(MessageType type, std::string_view payload, bool com
         d->writeFrame(first ? opcode : Opcode::Continuation, last, deflated && first, wire.substr(offset, fragment));
     }
     return Error::None;
+}
+
+bool Protocol::sendMessageHeader(MessageType type, std::size_t payloadSize, bool compress)
+{
+    if (d->checkCanSend() != Error::None || d->sendingMessage || d->role != Role::Server)
+        return false;
+    if (d->compresses(compress, payloadSize))
+        return false;
+    if (d->options.outgoingFragmentSize != 0 && payloadSize > d->options.outgoingFragmentSize)
+        return false;
+    d->writeHeader(type == MessageType::Text ? Opcode::Text : Opcode::Binary, true, false, payloadSize);
+    return true;
 }
 
 Error Protocol::beginMessage(MessageType type, bool compress)

@@ -112,6 +112,12 @@ public:
     // appends nothing (SendAfterClose once a close frame was sent). Text payloads are
     // sent as given: validate them first with isValidUtf8() when not known valid.
     Error sendMessage(MessageType type, std::string_view payload, bool compress = true);
+    // Zero-copy sending of a payload the caller holds: when it can go on the wire as
+    // it is (a server neither compressing nor fragmenting it), appends only the
+    // frame header and returns true; the caller then writes pendingOutput() and the
+    // payload, in that order, before sending anything else. Otherwise appends
+    // nothing and returns false: use sendMessage(), which also reports errors.
+    bool sendMessageHeader(MessageType type, std::size_t payloadSize, bool compress = true);
     // A message sent in pieces: every piece is one frame, the last one ends it.
     Error beginMessage(MessageType type, bool compress = true);
     Error sendFragment(std::string_view piece, bool last);
