@@ -4,6 +4,7 @@
 // and decodes what the server sends with a client-role Core::Protocol.
 
 #include <WsKit/Core/closecode.h>
+#include <WsKit/Core/deflatenegotiation.h>
 #include <WsKit/Core/frame.h>
 #include <WsKit/Core/handshake.h>
 #include <WsKit/Core/http.h>
@@ -18,6 +19,7 @@
 #include <QtTest/QTest>
 
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace TestClient {
@@ -139,6 +141,23 @@ public:
         return handshake(upgradeRequest(target, extra));
     }
 
+    // Offers permessage-deflate as the core's client would; after a 101 the answer
+    // is checked against the offer and what the server sends is inflated with the
+    // agreed parameters.
+    int upgradeCompressed(const Core::DeflateConfig &offer, const QByteArray &target = "/")
+    {
+        m_offer = offer;
+        return upgrade(target, {"Sec-WebSocket-Extensions: " + toBytes(Core::deflateOffer(offer))});
+    }
+
+    // A data message through the client's own protocol: compressed when agreed and
+    // compress is set, unless under the threshold of clientOptions() (none).
+    void sendMessage(Core::MessageType type, const QByteArray &payload, bool compress = true)
+    {
+        m_protocol->sendMessage(type, {payload.constData(), static_cast<std::size_t>(payload.size())}, compress);
+        writeOutput();
+    }
+
     void sendFrame(const Frame &frame) { write(encode(frame)); }
     void sendText(const QByteArray &text) { sendFrame({Core::Opcode::Text, text}); }
     void sendBinary(const QByteArray &data) { sendFrame({Core::Opcode::Binary, data}); }
@@ -189,6 +208,10 @@ public:
     QByteArray responseBody; // bytes after the head of a non-101 answer
     QList<Event> events;
     QByteArray raw; // every byte after a 101 response head, as it came
+    // After upgradeCompressed(): the server's answer checked against the offer.
+    Core::Error deflateResponseError = Core::Error::None;
+    std::optional<Core::DeflateParameters> agreedDeflate;
+    qint64 protocolBytesSent = 0; // what sendMessage() and the protocol's answers wrote
 
 private:
     void readAvailable()
@@ -213,7 +236,11 @@ private:
                 m_failedHandshake = true;
                 return;
             }
-            m_protocol->open();
+            if (m_offer) {
+                deflateResponseError = Core::acceptDeflateResponse(
+                    response.headers.combinedValue("Sec-WebSocket-Extensions"), *m_offer, agreedDeflate);
+            }
+            m_protocol->open(agreedDeflate);
         }
         raw += bytes;
         m_protocol->receive(bytes.data(), static_cast<std::size_t>(bytes.size()));
@@ -223,8 +250,14 @@ private:
                            event.closeCode, toBytes(event.closeReason)});
         }
         // Answers the server's pings and close frame as the protocol decided.
+        writeOutput();
+    }
+
+    void writeOutput()
+    {
         const std::string_view output = m_protocol->pendingOutput();
         if (!output.empty()) {
+            protocolBytesSent += static_cast<qint64>(output.size());
             socket.write(output.data(), static_cast<qint64>(output.size()));
             m_protocol->consumeOutput(output.size());
         }
@@ -235,6 +268,7 @@ private:
     bool m_responseParsed = false;
     bool m_failedHandshake = false;
     bool m_reading = true;
+    std::optional<Core::DeflateConfig> m_offer;
 };
 
 } // namespace TestClient
