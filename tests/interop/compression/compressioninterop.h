@@ -1,0 +1,170 @@
+#pragma once
+// Shared by the compression interop tests: our Server echoing every message with
+// given compression options and keeping each connection's agreement, a foreign
+// peer run as a bounded child process, and the agreement as both sides name it.
+
+#include <WsKit/compressionoptions.h>
+#include <WsKit/connection.h>
+#include <WsKit/server.h>
+#include <WsKit/upgrader.h>
+
+#include <QtCore/QJsonDocument>
+#include <QtCore/QJsonObject>
+#include <QtCore/QList>
+#include <QtCore/QProcess>
+#include <QtTest/QTest>
+
+namespace CompressionInterop {
+
+// The negotiable settings of one side (CompressionOptions' names).
+struct Settings {
+    int windowBits = WsKit::CompressionOptions::DefaultWindowBits;
+    bool noContextTakeover = false;
+    int peerWindowBits = WsKit::CompressionOptions::DefaultPeerWindowBits;
+    bool peerNoContextTakeover = false;
+
+    WsKit::CompressionOptions options() const
+    {
+        WsKit::CompressionOptions result;
+        result.setWindowBits(windowBits);
+        result.setNoContextTakeover(noContextTakeover);
+        result.setPeerWindowBits(peerWindowBits);
+        result.setPeerNoContextTakeover(peerNoContextTakeover);
+        result.setThreshold(0);
+        return result;
+    }
+
+    static Settings of(const WsKit::CompressionOptions &options)
+    {
+        return {options.windowBits(), options.noContextTakeover(), options.peerWindowBits(),
+                options.peerNoContextTakeover()};
+    }
+
+    bool operator==(const Settings &other) const
+    {
+        return windowBits == other.windowBits && noContextTakeover == other.noContextTakeover
+            && peerWindowBits == other.peerWindowBits && peerNoContextTakeover == other.peerNoContextTakeover;
+    }
+
+    // The same agreement in RFC 7692's terms, for a peer on the other side of role.
+    QJsonObject rfcParameters(WsKit::Connection::Role role) const
+    {
+        const bool server = role == WsKit::Connection::Role::Server;
+        return {{QStringLiteral("server_no_context_takeover"), server ? noContextTakeover : peerNoContextTakeover},
+                {QStringLiteral("client_no_context_takeover"), server ? peerNoContextTakeover : noContextTakeover},
+                {QStringLiteral("server_max_window_bits"), server ? windowBits : peerWindowBits},
+                {QStringLiteral("client_max_window_bits"), server ? peerWindowBits : windowBits}};
+    }
+};
+
+inline char *toString(const Settings &settings)
+{
+    return QTest::toString(QStringLiteral("{window %1, noContext %2, peerWindow %3, peerNoContext %4}")
+                               .arg(settings.windowBits)
+                               .arg(settings.noContextTakeover)
+                               .arg(settings.peerWindowBits)
+                               .arg(settings.peerNoContextTakeover));
+}
+
+inline QString compactJson(const QJsonObject &object)
+{
+    return QString::fromUtf8(QJsonDocument(object).toJson(QJsonDocument::Compact));
+}
+
+// Our Server echoing every message, text as text and binary as binary.
+struct EchoServer {
+    explicit EchoServer(const WsKit::CompressionOptions &compression)
+    {
+        WsKit::ConnectionOptions options;
+        options.setCompression(compression);
+        options.setMaxMessageSize(64 * 1024 * 1024);
+        WsKit::Upgrader upgrader;
+        upgrader.allowAnyOrigin();
+        upgrader.setConnectionOptions(options);
+        server.setUpgrader(upgrader);
+        QObject::connect(&server, &WsKit::Server::newConnection, &server, [this](WsKit::Connection *connection) {
+            using WsKit::Connection;
+            negotiated.append(connection->isCompressionNegotiated());
+            agreed.append(Settings::of(connection->negotiatedCompression()));
+            QObject::connect(connection, &Connection::messageReceived, connection,
+                             [connection](const QByteArray &payload, Connection::MessageType type) {
+                                 connection->sendMessage(payload, type);
+                             });
+        });
+    }
+
+    WsKit::Server server;
+    QList<bool> negotiated;
+    QList<Settings> agreed; // from the server's side, one per connection
+};
+
+// A child process that is killed when it outlives its time or the test.
+class Peer
+{
+public:
+    Peer(const QString &program, const QStringList &arguments, const QProcessEnvironment &environment = {})
+    {
+        m_process.setProcessChannelMode(QProcess::MergedChannels);
+        if (!environment.isEmpty())
+            m_process.setProcessEnvironment(environment);
+        m_process.start(program, arguments);
+    }
+    ~Peer()
+    {
+        if (m_process.state() != QProcess::NotRunning) {
+            m_process.kill();
+            m_process.waitForFinished(5000);
+        }
+    }
+    Peer(const Peer &) = delete;
+    Peer &operator=(const Peer &) = delete;
+
+    bool started() { return m_process.waitForStarted(10000); }
+
+    // Runs the event loop (our server lives in this thread) until the peer exits
+    // or timeoutMs pass; true when it exited normally with code 0.
+    bool finish(int timeoutMs)
+    {
+        const bool ended = QTest::qWaitFor([this] { return m_process.state() == QProcess::NotRunning; }, timeoutMs);
+        m_output += m_process.readAll();
+        if (!ended) {
+            m_output += "\n(killed after " + QByteArray::number(timeoutMs) + " ms)";
+            m_process.kill();
+            m_process.waitForFinished(5000);
+            return false;
+        }
+        return m_process.exitStatus() == QProcess::NormalExit && m_process.exitCode() == 0;
+    }
+
+    // Waits for a line starting with prefix and returns its rest (empty on timeout).
+    QByteArray waitForLine(const QByteArray &prefix, int timeoutMs)
+    {
+        QByteArray found;
+        const bool ended = QTest::qWaitFor([&] {
+            m_output += m_process.readAll();
+            for (const QByteArray &line : m_output.split('\n')) {
+                if (line.startsWith(prefix)) {
+                    found = line.mid(prefix.size()).trimmed();
+                    return true;
+                }
+            }
+            return m_process.state() == QProcess::NotRunning;
+        }, timeoutMs);
+        Q_UNUSED(ended) // found stays empty
+        return found;
+    }
+
+    QByteArray output()
+    {
+        m_output += m_process.readAll();
+        return m_output;
+    }
+
+private:
+    QProcess m_process;
+    QByteArray m_output;
+};
+
+} // namespace CompressionInterop
+
+Q_DECLARE_METATYPE(CompressionInterop::Settings)

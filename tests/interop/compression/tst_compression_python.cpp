@@ -1,0 +1,70 @@
+// permessage-deflate against Python's websockets (Debian python3-websockets): its
+// client against our Server, with and without context takeover and with limited
+// windows, each side's choice. Both ends must report the same agreement, and the
+// client counts the bytes on the wire to show both directions were compressed.
+
+#include "compressioninterop.h"
+
+#include <QtTest/QTest>
+
+using namespace CompressionInterop;
+
+class tst_CompressionPython : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void pythonClient_data();
+    void pythonClient();
+};
+
+void tst_CompressionPython::pythonClient_data()
+{
+    QTest::addColumn<QJsonObject>("offer"); // ClientPerMessageDeflateFactory's arguments
+    QTest::addColumn<Settings>("serverSettings");
+    QTest::addColumn<Settings>("agreed"); // from the server's side
+
+    QTest::newRow("defaults") << QJsonObject{} << Settings{} << Settings{12, false, 15, false};
+    QTest::newRow("no context takeover, client's request")
+        << QJsonObject{{QStringLiteral("server_no_context_takeover"), true},
+                       {QStringLiteral("client_no_context_takeover"), true}}
+        << Settings{15} << Settings{15, true, 15, true};
+    QTest::newRow("no context takeover, server's choice")
+        << QJsonObject{} << Settings{15, true, 15, true} << Settings{15, true, 15, true};
+    QTest::newRow("max window bits, client's request")
+        << QJsonObject{{QStringLiteral("server_max_window_bits"), 10}, {QStringLiteral("client_max_window_bits"), 11}}
+        << Settings{15} << Settings{10, false, 11, false};
+    QTest::newRow("max window bits, server's choice")
+        << QJsonObject{} << Settings{9, false, 10, false} << Settings{9, false, 10, false};
+}
+
+void tst_CompressionPython::pythonClient()
+{
+    QFETCH(QJsonObject, offer);
+    QFETCH(Settings, serverSettings);
+    QFETCH(Settings, agreed);
+
+    EchoServer fixture(serverSettings.options());
+    QVERIFY(fixture.server.listen(QHostAddress::LocalHost, 0));
+    const QJsonObject rfc = agreed.rfcParameters(WsKit::Connection::Role::Server);
+    QJsonObject config = offer;
+    config.insert(QStringLiteral("expect"),
+                  QJsonObject{{QStringLiteral("remote_no_context_takeover"), rfc.value(QStringLiteral("server_no_context_takeover"))},
+                              {QStringLiteral("local_no_context_takeover"), rfc.value(QStringLiteral("client_no_context_takeover"))},
+                              {QStringLiteral("remote_max_window_bits"), rfc.value(QStringLiteral("server_max_window_bits"))},
+                              {QStringLiteral("local_max_window_bits"), rfc.value(QStringLiteral("client_max_window_bits"))}});
+    Peer python(QStringLiteral(WSKIT_PYTHON),
+                {QStringLiteral(WSKIT_COMPRESSION_PEERS "/python_peer.py"), QStringLiteral("client"),
+                 QStringLiteral("ws://127.0.0.1:%1/").arg(fixture.server.serverPort()), compactJson(config)});
+    QVERIFY(python.started());
+    const bool ok = python.finish(60000);
+    const QByteArray output = python.output();
+    qInfo().noquote() << output;
+    QVERIFY2(ok, output.constData());
+    QVERIFY2(output.contains("compressed ok"), output.constData());
+    QCOMPARE(fixture.negotiated, QList<bool>{true});
+    QCOMPARE(fixture.agreed.first(), agreed);
+}
+
+QTEST_MAIN(tst_CompressionPython)
+#include "tst_compression_python.moc"
