@@ -113,8 +113,10 @@ async def client(url, config):
             assert echo == message, f"echo mismatch: {len(echo)} vs {len(message)}"
             plain += len(message.encode() if isinstance(message, str) else message)
         print(f"echo ok: {plain} bytes, wire {counter.written} out, {counter.read} in")
-        assert counter.written < plain / 3, "the client's messages were not compressed"
-        assert counter.read < plain / 3, "the server's messages were not compressed"
+        # Uncompressed, the wire carries more than the payloads; an 8-bit window
+        # (Huffman codes only) still takes off a quarter.
+        assert counter.written < plain * 3 / 4, "the client's messages were not compressed"
+        assert counter.read < plain * 3 / 4, "the server's messages were not compressed"
         print("compressed ok")
         await ws.close(code=1000)
 

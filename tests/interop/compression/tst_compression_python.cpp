@@ -36,6 +36,7 @@ void tst_CompressionPython::pythonClient_data()
         << Settings{15} << Settings{10, false, 11, false};
     QTest::newRow("max window bits, server's choice")
         << QJsonObject{} << Settings{9, false, 10, false} << Settings{9, false, 10, false};
+    QTest::newRow("our 8-bit window") << QJsonObject{} << Settings{8} << Settings{8, false, 15, false};
 }
 
 void tst_CompressionPython::pythonClient()
