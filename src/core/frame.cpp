@@ -54,8 +54,8 @@ FrameHeaderParser::Status FrameHeaderParser::parse(const char *data, std::size_t
             else if (isControl(m_header.opcode) && length > MaxControlPayload)
                 m_error = Error::ControlFrameTooLong;
             m_header.payloadLength = length < HeaderBits::Length16 ? length : 0;
-            m_needed = static_cast<std::uint8_t>(2 + (length == HeaderBits::Length16 ? 2 : length == HeaderBits::Length64 ? 8 : 0)
-                                                 + (m_header.masked ? 4 : 0));
+            const int lengthBytes = length == HeaderBits::Length16 ? 2 : length == HeaderBits::Length64 ? 8 : 0;
+            m_needed = static_cast<std::uint8_t>(2 + lengthBytes + (m_header.masked ? 4 : 0));
         } else {
             const std::uint8_t lengthBytes = m_needed - 2 - (m_header.masked ? 4 : 0);
             const std::uint8_t lengthEnd = 2 + lengthBytes;

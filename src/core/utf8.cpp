@@ -25,13 +25,11 @@ enum ByteClass : std::uint8_t {
     LeadF0,     // F0: second byte 90-BF (no overlongs)
     Lead4,      // F1-F3
     LeadF4,     // F4: second byte 80-8F (nothing above U+10FFFF)
-    ClassCount
 };
 
-// States 0 and 1 are Utf8Validator's Accept and Reject.
 enum State : std::uint8_t {
-    Ok = 0,
-    Bad = 1,
+    Ok,
+    Bad,      // absorbing: every byte leads back here
     Need1,    // one continuation byte left
     Need2,    // two left, any continuation
     Need2E0,  // after E0
@@ -42,60 +40,75 @@ enum State : std::uint8_t {
     StateCount
 };
 
-constexpr std::array<std::uint8_t, 256> makeClasses()
+constexpr ByteClass classOf(int b)
 {
-    std::array<std::uint8_t, 256> classes{};
+    if (b <= 0x7f) return Ascii;
+    if (b <= 0x8f) return Cont80;
+    if (b <= 0x9f) return Cont90;
+    if (b <= 0xbf) return ContA0;
+    if (b <= 0xc1) return Never;
+    if (b <= 0xdf) return Lead2;
+    if (b == 0xe0) return LeadE0;
+    if (b == 0xed) return LeadED;
+    if (b <= 0xef) return Lead3;
+    if (b == 0xf0) return LeadF0;
+    if (b <= 0xf3) return Lead4;
+    if (b == 0xf4) return LeadF4;
+    return Never;
+}
+
+constexpr State next(State from, ByteClass c)
+{
+    const bool continuation = c == Cont80 || c == Cont90 || c == ContA0;
+    switch (from) {
+    case Ok:
+        switch (c) {
+        case Ascii: return Ok;
+        case Lead2: return Need1;
+        case LeadE0: return Need2E0;
+        case Lead3: return Need2;
+        case LeadED: return Need2ED;
+        case LeadF0: return Need3F0;
+        case Lead4: return Need3;
+        case LeadF4: return Need3F4;
+        default: return Bad;
+        }
+    case Need1: return continuation ? Ok : Bad;
+    case Need2: return continuation ? Need1 : Bad;
+    case Need3: return continuation ? Need2 : Bad;
+    case Need2E0: return c == ContA0 ? Need1 : Bad;
+    case Need2ED: return c == Cont80 || c == Cont90 ? Need1 : Bad;
+    case Need3F0: return c == Cont90 || c == ContA0 ? Need2 : Bad;
+    case Need3F4: return c == Cont80 ? Need2 : Bad;
+    default: return Bad;
+    }
+}
+
+// The DFA in "shift" form: a state is stored as 6 * its number, and the entry for
+// a byte packs the next state (as a shift) for every current state into 6-bit
+// fields, so one step is `rows[byte] >> state`. The step depends on the previous
+// state only through a shift, which keeps the per-byte dependency chain short.
+constexpr int StateBits = 6;
+static_assert(StateCount * StateBits <= 64, "the states must fit one 64-bit row");
+
+constexpr std::array<std::uint64_t, 256> makeRows()
+{
+    std::array<std::uint64_t, 256> rows{};
     for (int b = 0; b < 256; ++b) {
-        ByteClass c = Never;
-        if (b <= 0x7f) c = Ascii;
-        else if (b <= 0x8f) c = Cont80;
-        else if (b <= 0x9f) c = Cont90;
-        else if (b <= 0xbf) c = ContA0;
-        else if (b <= 0xc1) c = Never;
-        else if (b <= 0xdf) c = Lead2;
-        else if (b == 0xe0) c = LeadE0;
-        else if (b == 0xed) c = LeadED;
-        else if (b <= 0xef) c = Lead3;
-        else if (b == 0xf0) c = LeadF0;
-        else if (b <= 0xf3) c = Lead4;
-        else if (b == 0xf4) c = LeadF4;
-        classes[static_cast<std::size_t>(b)] = c;
+        std::uint64_t row = 0;
+        for (int s = 0; s < StateCount; ++s) {
+            const auto to = std::uint64_t(next(State(s), classOf(b))) * StateBits;
+            row |= to << (s * StateBits);
+        }
+        rows[std::size_t(b)] = row;
     }
-    return classes;
+    return rows;
 }
 
-constexpr std::array<std::uint8_t, StateCount * ClassCount> makeTransitions()
-{
-    std::array<std::uint8_t, StateCount * ClassCount> next{};
-    for (auto &n : next)
-        n = Bad;
-    auto set = [&next](State from, ByteClass c, State to) { next[from * ClassCount + c] = to; };
-
-    set(Ok, Ascii, Ok);
-    set(Ok, Lead2, Need1);
-    set(Ok, LeadE0, Need2E0);
-    set(Ok, Lead3, Need2);
-    set(Ok, LeadED, Need2ED);
-    set(Ok, LeadF0, Need3F0);
-    set(Ok, Lead4, Need3);
-    set(Ok, LeadF4, Need3F4);
-
-    for (ByteClass c : {Cont80, Cont90, ContA0}) {
-        set(Need1, c, Ok);
-        set(Need2, c, Need1);
-        set(Need3, c, Need2);
-    }
-    set(Need2E0, ContA0, Need1);
-    set(Need2ED, Cont80, Need1);
-    set(Need2ED, Cont90, Need1);
-    set(Need3F0, Cont90, Need2);
-    set(Need3F0, ContA0, Need2);
-    set(Need3F4, Cont80, Need2);
-    return next;
-}
-
-constexpr auto byteClasses = makeClasses();
-constexpr auto transitions = makeTransitions();
+constexpr auto rows = makeRows();
+constexpr std::uint64_t ShiftMask = 63;
+constexpr std::uint64_t OkShift = Ok * StateBits;
+constexpr std::uint64_t BadShift = Bad * StateBits;
 
 constexpr std::uint64_t highBits = 0x8080808080808080ull;
 
@@ -116,33 +129,31 @@ const unsigned char *skipAscii(const unsigned char *p, const unsigned char *end)
 
 } // namespace
 
-static_assert(Ok == 0 && Bad == 1, "the DFA's accept and reject states are the validator's");
-
 bool Utf8Validator::feed(std::string_view bytes) noexcept
 {
+    static_assert(Accept == OkShift && Reject == BadShift, "the validator stores DFA shifts");
     if (m_state == Reject)
         return false;
     auto p = reinterpret_cast<const unsigned char *>(bytes.data());
     const auto end = p + bytes.size();
-    std::uint8_t state = m_state;
+    std::uint64_t state = m_state;
     while (p != end) {
-        if (state == Ok) {
+        if ((state & ShiftMask) == OkShift) {
             p = skipAscii(p, end);
             if (p == end)
                 break;
         }
-        // Run the DFA over the next block; text is mostly one script, so blocks of
-        // multibyte characters stay on this path until ASCII returns.
-        const auto stop = end - p > 16 ? p + 16 : end;
-        for (; p != stop; ++p) {
-            state = transitions[state * ClassCount + byteClasses[*p]];
-            if (state == Bad) {
-                m_state = Reject;
-                return false;
-            }
+        // Run the DFA over the next block. Bad is absorbing, so checking once per
+        // block still fails the feed() that holds the first bad byte.
+        const auto stop = end - p > 32 ? p + 32 : end;
+        for (; p != stop; ++p)
+            state = rows[*p] >> (state & ShiftMask);
+        if ((state & ShiftMask) == BadShift) {
+            m_state = Reject;
+            return false;
         }
     }
-    m_state = state;
+    m_state = std::uint8_t(state & ShiftMask);
     return true;
 }
 

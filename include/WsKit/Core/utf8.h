@@ -24,8 +24,9 @@ public:
     void reset() noexcept { m_state = Accept; }
 
 private:
+    // DFA states, stored as the shift that selects them in utf8.cpp's table.
     static constexpr std::uint8_t Accept = 0;
-    static constexpr std::uint8_t Reject = 1;
+    static constexpr std::uint8_t Reject = 6;
     std::uint8_t m_state = Accept;
 };
 
