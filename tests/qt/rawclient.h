@@ -343,6 +343,7 @@ public:
                 m_messageBinary = frame->opcode == Core::Opcode::Binary;
                 m_message.clear();
                 m_messageFrames = 0;
+                m_messageLargestFrame = 0;
                 break;
             case Core::Opcode::Continuation:
                 if (!m_inMessage)
@@ -351,10 +352,12 @@ public:
             }
             m_message += frame->payload;
             ++m_messageFrames;
+            m_messageLargestFrame = qMax(m_messageLargestFrame, frame->payload.size());
             if (!frame->fin)
                 continue;
             m_inMessage = false;
             m_lastMessageFrames = m_messageFrames;
+            m_lastMessageLargestFrame = m_messageLargestFrame;
             if (!m_messageBinary && !Core::isValidUtf8({m_message.constData(), std::size_t(m_message.size())}))
                 return violation(QStringLiteral("a text message that is not UTF-8"));
             Event event = Event::message(m_message, m_messageBinary);
@@ -384,9 +387,10 @@ public:
     // Drops the connection from this end (Autobahn's killAfter).
     void abort() { m_socket.abort(); }
 
-    // The data frames of the last complete message, and the payload received so
-    // far of a message still open.
+    // The data frames of the last complete message and the largest payload among
+    // them, and the payload received so far of a message still open.
     int lastMessageFrames() const { return m_lastMessageFrames; }
+    qsizetype lastMessageLargestFrame() const { return m_lastMessageLargestFrame; }
     int framesReceived() const { return m_framesReceived; }
     bool isInMessage() const { return m_inMessage; }
     QByteArray openMessagePayload() const { return m_message; }
@@ -447,6 +451,8 @@ private:
     QByteArray m_message;
     int m_messageFrames = 0;
     int m_lastMessageFrames = 0;
+    qsizetype m_messageLargestFrame = 0;
+    qsizetype m_lastMessageLargestFrame = 0;
     int m_framesReceived = 0;
 };
 
