@@ -47,8 +47,12 @@ struct ServerOutcome {
 class EchoServer
 {
 public:
-    explicit EchoServer(EchoMode mode, std::function<void(WsKit::ConnectionOptions &)> tune = {})
+    // tune adjusts the options of every connection; prepare runs on each new
+    // connection in the server's thread before it is served.
+    explicit EchoServer(EchoMode mode, std::function<void(WsKit::ConnectionOptions &)> tune = {},
+                        std::function<void(WsKit::Connection *)> prepare = {})
         : m_mode(mode)
+        , m_prepare(std::move(prepare))
     {
         m_thread.setObjectName(QStringLiteral("echo-server"));
         m_thread.start();
@@ -81,6 +85,13 @@ public:
         return m_outcomes.value(clientPort);
     }
 
+    // What the server refused so far on the connection of the client on clientPort.
+    QStringList problems(quint16 clientPort)
+    {
+        QMutexLocker lock(&m_mutex);
+        return m_outcomes.value(clientPort).problems;
+    }
+
 private:
     void start(const std::function<void(WsKit::ConnectionOptions &)> &tune)
     {
@@ -102,6 +113,8 @@ private:
 
     void serve(WsKit::Connection *connection)
     {
+        if (m_prepare)
+            m_prepare(connection);
         const quint16 peerPort = connection->peerPort();
         auto report = [this, peerPort](const QString &problem) {
             QMutexLocker lock(&m_mutex);
@@ -140,6 +153,7 @@ private:
     }
 
     EchoMode m_mode;
+    std::function<void(WsKit::Connection *)> m_prepare;
     QThread m_thread;
     QObject m_context;
     WsKit::Server *m_server = nullptr; // lives in m_thread

@@ -387,6 +387,21 @@ public:
     // Drops the connection from this end (Autobahn's killAfter).
     void abort() { m_socket.abort(); }
 
+    // A slow reader: a small kernel receive buffer (set before open()), and at
+    // most bytes held unread by the socket (0: no limit).
+    void setReceiveBufferSize(int bytes) { m_socket.setSocketOption(QAbstractSocket::ReceiveBufferSizeSocketOption, bytes); }
+    void setReadBufferSize(qint64 bytes) { m_socket.setReadBufferSize(bytes); }
+
+    // Queues bytes without waiting for them to leave, then lets them go out for
+    // up to ms while reading no more than the read buffer allows.
+    void sendWithoutWaiting(const QByteArray &bytes, int ms)
+    {
+        m_socket.write(bytes);
+        const QDeadlineTimer deadline(ms);
+        while (m_socket.bytesToWrite() > 0 && !deadline.hasExpired())
+            m_socket.waitForBytesWritten(int(qMax<qint64>(1, deadline.remainingTime())));
+    }
+
     // The data frames of the last complete message and the largest payload among
     // them, and the payload received so far of a message still open.
     int lastMessageFrames() const { return m_lastMessageFrames; }

@@ -50,6 +50,10 @@ private Q_SLOTS:
     void autoFragmentation();
     void serverFragmentation();
 
+    // maxBufferedAmount: a client that sends much and reads late slows the echo
+    // down (the server stops reading) but loses nothing.
+    void slowReader();
+
     // maxMessageSize: a bigger message fails with 1009 as soon as its size is
     // known, before its payload arrives.
     void messageTooBig_data();
@@ -177,6 +181,47 @@ void ConformanceLimits::serverFragmentation()
     if (!streaming())
         QCOMPARE(client.lastMessageFrames(), 65536 / 1300 + 1);
     closeNormally(client, &fragmenting);
+}
+
+void ConformanceLimits::slowReader()
+{
+    constexpr qint64 Limit = 256 * KiB;
+    constexpr int Messages = 64;
+    // Small kernel buffers on both sides, so the server's own buffer fills soon.
+    EchoServer limited(
+        mode(), [](WsKit::ConnectionOptions &options) { options.setMaxBufferedAmount(Limit); },
+        [](WsKit::Connection *connection) {
+            connection->socket()->setSocketOption(QAbstractSocket::SendBufferSizeSocketOption, 8192);
+        });
+    RawClient client;
+    client.setReceiveBufferSize(8192);
+    connectClient(client, &limited);
+    if (QTest::currentTestFailed())
+        return;
+
+    // 4 MiB in 64 messages, sent while reading (almost) nothing for a while.
+    QList<QByteArray> payloads;
+    QByteArray bytes;
+    for (int i = 0; i < Messages; ++i) {
+        payloads.append(QByteArray(64 * KiB, char('a' + i % 26)));
+        bytes += RawClient::encode(binaryFrame(payloads.last()));
+    }
+    client.setReadBufferSize(4096);
+    client.sendWithoutWaiting(bytes, 500);
+    client.setReadBufferSize(0);
+
+    for (int i = 0; i < Messages; ++i) {
+        const Event event = client.nextEvent(10000);
+        if (!sameEvent(event, Event::binaryMessage(payloads[i]))) {
+            const QStringList refused = limited.problems(client.localPort());
+            QFAIL(qPrintable(QStringLiteral("echo %1: got %2; the server refused %3 sends, first: %4")
+                                 .arg(i)
+                                 .arg(describe(event))
+                                 .arg(refused.size())
+                                 .arg(refused.value(0))));
+        }
+    }
+    closeNormally(client, &limited);
 }
 
 void ConformanceLimits::messageTooBig_data()
