@@ -155,8 +155,10 @@ public:
     RawClient() { m_socket.setSocketOption(QAbstractSocket::LowDelayOption, 1); }
 
     // Connects and performs the opening handshake (RFC 6455 §4.1, the key and
-    // accept value of the RFC's own example). Returns an error text, empty on success.
-    QString open(quint16 port, const QByteArray &extraHeaders = {})
+    // accept value of the RFC's own example); sentWithRequest goes out in the same
+    // write as the request (frames a client sends without waiting for the answer).
+    // Returns an error text, empty on success.
+    QString open(quint16 port, const QByteArray &sentWithRequest = {})
     {
         m_socket.connectToHost(QHostAddress::LocalHost, port);
         if (!m_socket.waitForConnected(5000))
@@ -168,7 +170,8 @@ public:
                                    "Connection: Upgrade\r\n"
                                    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                                    "Sec-WebSocket-Version: 13\r\n"
-                                   + extraHeaders + "\r\n";
+                                   "\r\n"
+                                   + sentWithRequest;
         m_socket.write(request);
         const QDeadlineTimer deadline(5000);
         qsizetype end = -1;

@@ -52,6 +52,14 @@ private Q_SLOTS:
     // 4.x: reserved opcodes fail the connection (RFC 6455 §5.2).
     void reservedOpcodes_data();
     void reservedOpcodes();
+
+    // Beyond Autobahn: headers that break §5.1-§5.2 (unmasked, non-minimal or
+    // oversized lengths) fail with 1002, at any chunking.
+    void invalidHeaders_data();
+    void invalidHeaders();
+
+    // Frames written together with the upgrade request are not lost.
+    void framesWithRequest();
 };
 
 void ConformanceFraming::framing_data()
@@ -190,6 +198,62 @@ void ConformanceFraming::reservedOpcodes()
     QFETCH(QList<OutFrame>, frames);
     QFETCH(QList<Event>, expected);
     runCase(frames, 0, false, expected, ProtocolError);
+}
+
+void ConformanceFraming::invalidHeaders_data()
+{
+    QTest::addColumn<QByteArray>("bytes");
+    QTest::addColumn<int>("chopSize");
+
+    using namespace Core::HeaderBits;
+    const char binaryFin = char(Fin | quint8(Core::Opcode::Binary));
+    const QByteArray key = QByteArray::fromHex("0a0b0c0d");
+    // A length of 125 in the 16-bit form, 65535 in the 64-bit form, and a 64-bit
+    // length with its most significant bit set.
+    const QByteArray nonMinimal16 = QByteArray(1, binaryFin) + char(Mask | Length16) + QByteArray::fromHex("007d") + key
+        + QByteArray(125, 'x');
+    const QByteArray nonMinimal64 = QByteArray(1, binaryFin) + char(Mask | Length64)
+        + QByteArray::fromHex("000000000000ffff") + key + QByteArray(65535, 'x');
+    const QByteArray topBit = QByteArray(1, binaryFin) + char(Mask | Length64) + QByteArray::fromHex("8000000000000001")
+        + key;
+    Core::FrameHeader unmasked;
+    unmasked.opcode = Core::Opcode::Text;
+    unmasked.payloadLength = 5;
+    char encoded[Core::MaxFrameHeaderSize];
+    const QByteArray unmaskedFrame = QByteArray(encoded, qsizetype(Core::encodeFrameHeader(unmasked, encoded))) + "hello";
+
+    for (int chop : {0, 1}) {
+        const char *how = chop ? "octet-wise" : "at once";
+        QTest::addRow("non-minimal 16-bit length, %s", how) << nonMinimal16 << chop;
+        QTest::addRow("non-minimal 64-bit length, %s", how) << nonMinimal64 << chop;
+        QTest::addRow("64-bit length with the top bit, %s", how) << topBit << chop;
+        QTest::addRow("unmasked frame, %s", how) << unmaskedFrame << chop;
+    }
+}
+
+void ConformanceFraming::invalidHeaders()
+{
+    QFETCH(QByteArray, bytes);
+    QFETCH(int, chopSize);
+
+    RawClient client;
+    connectClient(client);
+    if (QTest::currentTestFailed())
+        return;
+    // Octet-wise, only the header is sent: it alone must fail the connection.
+    client.sendBytes(chopSize > 0 ? bytes.left(14) : bytes, chopSize, std::chrono::microseconds(chopSize > 0 ? 200 : 0));
+    expectFailure(client, ProtocolError);
+}
+
+void ConformanceFraming::framesWithRequest()
+{
+    RawClient client;
+    const QString error = client.open(server().port(), RawClient::encode(textFrame(Hello)) + RawClient::encode(pingFrame("early")));
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    expectEvents(client, {Event::text(Hello), Event::pong("early")});
+    if (QTest::currentTestFailed())
+        return;
+    closeNormally(client);
 }
 
 WSKIT_CONFORMANCE_MAIN(ConformanceFraming)
