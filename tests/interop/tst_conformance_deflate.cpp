@@ -305,6 +305,17 @@ private Q_SLOTS:
     void echo_data();
     void echo();
 
+    // The compressed payloads of RFC 7692 §7.2.3 (and an empty message), each
+    // inflated by the server's Protocol, whole or split into two frames.
+    void rfcExamples_data();
+    void rfcExamples();
+
+    // With permessage-deflate: RSV1 only on a message's first frame (RFC 7692
+    // §6.1), data that does not inflate (1007), and inflated size over the limit
+    // (1009), caught while inflating.
+    void failures_data();
+    void failures();
+
 private:
     QList<DataSet> m_dataSets;
 };
@@ -452,6 +463,118 @@ void TestConformanceDeflate::echo()
         QVERIFY2(*inflated == message, qPrintable(QStringLiteral("message %1: the echo differs").arg(n)));
         QVERIFY(server.pendingOutput().empty());
     }
+}
+
+void TestConformanceDeflate::rfcExamples_data()
+{
+    QTest::addColumn<QList<QByteArray>>("payloads"); // one compressed message each
+    QTest::addColumn<QList<QByteArray>>("expected");
+    QTest::addColumn<bool>("split");                 // each message in two frames
+    QTest::addColumn<bool>("streaming");
+
+    const QByteArray hello = "Hello";
+    auto hex = [](const char *digits) { return QByteArray::fromHex(digits); };
+    const QByteArray oneBlock = hex("f248cdc9c90700");
+    const QByteArray bfinal = hex("f348cdc9c9070000");
+    const QByteArray backReference = hex("f200110000"); // "Hello" again, from the window
+    for (bool streaming : {false, true}) {
+        for (bool split : {false, true}) {
+            const QString how = QStringLiteral("%1, %2").arg(split ? QStringLiteral("two frames") : QStringLiteral("one frame"),
+                                                            streaming ? QStringLiteral("streaming") : QStringLiteral("assembled"));
+            auto row = [&](const char *name) -> QTestData & { return QTest::addRow("%s, %s", name, qPrintable(how)); };
+            row("7.2.3.1") << QList<QByteArray>{oneBlock} << QList<QByteArray>{hello} << split << streaming;
+            row("7.2.3.2") << QList<QByteArray>{oneBlock, backReference} << QList<QByteArray>{hello, hello} << split
+                           << streaming;
+            row("7.2.3.3") << QList<QByteArray>{hex("000500faff48656c6c6f00")} << QList<QByteArray>{hello} << split
+                           << streaming;
+            row("7.2.3.4") << QList<QByteArray>{bfinal} << QList<QByteArray>{hello} << split << streaming;
+            row("7.2.3.4, then the window") << QList<QByteArray>{bfinal, backReference}
+                                            << QList<QByteArray>{hello, hello} << split << streaming;
+            row("7.2.3.5") << QList<QByteArray>{hex("f24805000000ffffcac9c90700")} << QList<QByteArray>{hello} << split
+                           << streaming;
+            row("empty message") << QList<QByteArray>{hex("00")} << QList<QByteArray>{QByteArray()} << split
+                                 << streaming;
+        }
+    }
+}
+
+void TestConformanceDeflate::rfcExamples()
+{
+    QFETCH(QList<QByteArray>, payloads);
+    QFETCH(QList<QByteArray>, expected);
+    QFETCH(bool, split);
+    QFETCH(bool, streaming);
+
+    ProtocolOptions options;
+    options.streamIncoming = streaming;
+    Protocol server(Role::Server, options);
+    server.open(DeflateParameters{});
+
+    for (qsizetype n = 0; n < payloads.size(); ++n) {
+        const QByteArray &payload = payloads[n];
+        const qsizetype half = split ? payload.size() / 2 : payload.size();
+        std::string wire = clientFrame(Opcode::Text, !split, true, payload.left(half));
+        if (split)
+            wire += clientFrame(Opcode::Continuation, true, false, payload.mid(half));
+        server.receive(wire.data(), wire.size());
+        QByteArray received;
+        bool complete = false;
+        for (Event event = server.nextEvent(); event.type != Event::Type::None; event = server.nextEvent()) {
+            if (event.type == Event::Type::Failed)
+                QFAIL(qPrintable(QStringLiteral("message %1: the server failed: %2").arg(n).arg(errorText(event.error))));
+            received.append(event.payload.data(), qsizetype(event.payload.size()));
+            complete = event.type == Event::Type::Message || event.last;
+        }
+        QVERIFY2(complete, "the message never completed");
+        QCOMPARE(received, expected[n]);
+    }
+}
+
+void TestConformanceDeflate::failures_data()
+{
+    QTest::addColumn<QByteArray>("wire");
+    QTest::addColumn<int>("closeCode");
+
+    auto frame = [](Opcode opcode, bool fin, bool rsv1, const QByteArray &payload) {
+        const std::string bytes = clientFrame(opcode, fin, rsv1, payload);
+        return QByteArray(bytes.data(), qsizetype(bytes.size()));
+    };
+    const QByteArray hello = QByteArray::fromHex("f248cdc9c90700");
+    QTest::newRow("RSV1 on a ping") << frame(Opcode::Ping, true, true, hello) << 1002;
+    QTest::newRow("RSV1 on a continuation")
+        << frame(Opcode::Text, false, true, hello.left(3)) + frame(Opcode::Continuation, true, true, hello.mid(3))
+        << 1002;
+    QTest::newRow("not DEFLATE data") << frame(Opcode::Binary, true, true, QByteArray::fromHex("ffffffff")) << 1007;
+    QTest::newRow("ends inside a block") << frame(Opcode::Binary, true, true, hello.left(3)) << 1007;
+
+    // 2 MiB of zeros compress to about 2 KiB; the limit below is 1 MiB.
+    ClientDeflater deflater(15, false);
+    QTest::newRow("inflates past the limit")
+        << frame(Opcode::Binary, true, true, deflater.compress(QByteArray(2 * 1024 * 1024, '\0'))) << 1009;
+}
+
+void TestConformanceDeflate::failures()
+{
+    QFETCH(QByteArray, wire);
+    QFETCH(int, closeCode);
+
+    ProtocolOptions options;
+    options.maxMessageSize = 1024 * 1024;
+    Protocol server(Role::Server, options);
+    server.open(DeflateParameters{});
+    server.receive(wire.data(), std::size_t(wire.size()));
+    Event event = server.nextEvent();
+    QCOMPARE(event.type, Event::Type::Failed);
+    QCOMPARE(int(event.closeCode), closeCode);
+    QVERIFY(server.shouldCloseTransport());
+    // The close frame is the only output: nothing of the message was echoed.
+    FrameHeaderParser parser(Role::Client);
+    std::size_t consumed = 0;
+    const std::string_view output = server.pendingOutput();
+    QCOMPARE(parser.parse(output.data(), output.size(), consumed), FrameHeaderParser::Status::Complete);
+    QCOMPARE(parser.header().opcode, Opcode::Close);
+    QCOMPARE(consumed + parser.header().payloadLength, output.size());
+    QCOMPARE(int((quint8(output[consumed]) << 8) | quint8(output[consumed + 1])), closeCode);
 }
 
 QTEST_APPLESS_MAIN(TestConformanceDeflate)

@@ -116,6 +116,11 @@ private:
         if (m_prepare)
             m_prepare(connection);
         const quint16 peerPort = connection->peerPort();
+        {
+            // A port may come again later in the run: start its record afresh.
+            QMutexLocker lock(&m_mutex);
+            m_outcomes[peerPort] = {};
+        }
         auto report = [this, peerPort](const QString &problem) {
             QMutexLocker lock(&m_mutex);
             m_outcomes[peerPort].problems.append(problem);
