@@ -164,10 +164,14 @@ public:
         if (!m_socket.waitForConnected(5000))
             return QStringLiteral("connect: ") + m_socket.errorString();
         m_socket.setSocketOption(QAbstractSocket::LowDelayOption, 1);
+        // The request as Autobahn's client writes it ("WebSocket" capitalised).
         const QByteArray request = "GET / HTTP/1.1\r\n"
+                                   "User-Agent: AutobahnTestSuite/0.8.2-0.10.9\r\n"
                                    "Host: 127.0.0.1:" + QByteArray::number(port) + "\r\n"
-                                   "Upgrade: websocket\r\n"
+                                   "Upgrade: WebSocket\r\n"
                                    "Connection: Upgrade\r\n"
+                                   "Pragma: no-cache\r\n"
+                                   "Cache-Control: no-cache\r\n"
                                    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                                    "Sec-WebSocket-Version: 13\r\n"
                                    "\r\n"
