@@ -14,7 +14,6 @@
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QHash>
 #include <QtCore/QMutex>
-#include <QtCore/QPointer>
 #include <QtCore/QThread>
 #include <QtCore/QWaitCondition>
 #include <QtTest/QtTest>
@@ -225,7 +224,7 @@ protected:
         expectTcpEnd(client);
         if (QTest::currentTestFailed())
             return;
-        expectServerOutcome(client, serverCode, echoServer);
+        expectServerOutcome(client, serverCode, WsKit::Connection::Error::NoError, echoServer);
     }
 
     void closeNormally(RawClient &client, EchoServer *echoServer = nullptr)
@@ -249,7 +248,7 @@ protected:
         expectTcpEnd(client);
         if (QTest::currentTestFailed())
             return;
-        expectServerOutcome(client, code, echoServer);
+        expectServerOutcome(client, code, failureError(code), echoServer);
     }
 
     static void expectCloseFrame(RawClient &client, const QList<int> &codes, int timeoutMs = 5000)
@@ -275,13 +274,32 @@ protected:
                  "the server did not end the TCP connection after the closing handshake");
     }
 
-    void expectServerOutcome(RawClient &client, quint16 code, EchoServer *echoServer = nullptr)
+    // The server's Connection emitted closed(code) once, with error (NoError when
+    // the peer closed), and refused no echo.
+    void expectServerOutcome(RawClient &client, quint16 code, WsKit::Connection::Error error,
+                             EchoServer *echoServer = nullptr)
     {
         EchoServer &target = echoServer ? *echoServer : server();
         const std::optional<ServerOutcome> outcome = target.waitForOutcome(client.localPort());
         QVERIFY2(outcome.has_value(), "the server's Connection never emitted closed()");
         QVERIFY2(outcome->problems.isEmpty(), qPrintable(outcome->problems.join(QStringLiteral("; "))));
         QCOMPARE(outcome->closeCode, code);
+        QCOMPARE(outcome->error, error);
+    }
+
+    // The error a Connection reports when it failed the connection with code.
+    static WsKit::Connection::Error failureError(quint16 code)
+    {
+        switch (code) {
+        case Core::CloseCode::ProtocolError:
+            return WsKit::Connection::Error::ProtocolError;
+        case Core::CloseCode::InvalidPayload:
+            return WsKit::Connection::Error::InvalidPayload;
+        case Core::CloseCode::MessageTooBig:
+            return WsKit::Connection::Error::MessageTooBig;
+        default:
+            return WsKit::Connection::Error::InternalError;
+        }
     }
 
     // The common shape of a case: send frames (in chops of chopSize bytes, or each

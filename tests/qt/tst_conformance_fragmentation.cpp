@@ -155,7 +155,7 @@ void ConformanceFragmentation::fragmentation()
     expectTcpEnd(client);
     if (QTest::currentTestFailed())
         return;
-    expectServerOutcome(client, Core::CloseCode::Normal);
+    expectServerOutcome(client, Core::CloseCode::Normal, WsKit::Connection::Error::NoError);
 }
 
 void ConformanceFragmentation::pingAnsweredMidMessage_data()
