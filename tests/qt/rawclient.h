@@ -229,6 +229,11 @@ public:
         if (chopSize <= 0)
             chopSize = bytes.size();
         for (qsizetype offset = 0; offset < bytes.size(); offset += chopSize) {
+            // Once the server has ended the connection, Autobahn's writes stop too.
+            // (Writing on would draw a reset, and a failed write drops what the
+            // socket had read, the server's close frame among it.)
+            if (!takeArrivedBytes())
+                return;
             m_socket.write(bytes.constData() + offset, qMin(chopSize, bytes.size() - offset));
             flush();
             if (pause.count() > 0)
@@ -424,6 +429,14 @@ private:
         // really see them one by one rather than coalesced.
         return (chopSize > 0 && chopSize <= 16) || sync ? std::chrono::microseconds(200)
                                                         : std::chrono::microseconds(0);
+    }
+
+    // Moves what has arrived into our own buffer; false once the server ended TCP.
+    bool takeArrivedBytes()
+    {
+        m_socket.waitForReadyRead(0);
+        m_buffer += m_socket.readAll();
+        return m_socket.state() == QAbstractSocket::ConnectedState;
     }
 
     void flush()
