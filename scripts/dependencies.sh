@@ -5,7 +5,7 @@ wskit_packages=(
     qt6-base-dev qt6-declarative-dev qml6-module-qttest qml6-module-qtquick
     qml6-module-qtquick-window qt6-websockets-dev qml6-module-qtwebsockets
     libgl-dev libegl-dev libbenchmark-dev
-    python3 python3-websockets openssl tinyproxy microsocks chromium nodejs npm
+    python3 python3-websockets openssl tinyproxy microsocks chromium
 )
 
 wskit_install_dependencies() {
@@ -14,6 +14,9 @@ wskit_install_dependencies() {
         dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
             || missing+=("$package")
     done
+    # Node.js may come from elsewhere with npm inside; Debian splits them.
+    command -v node >/dev/null || missing+=(nodejs)
+    command -v npm >/dev/null || missing+=(npm)
     if ((${#missing[@]})); then
         echo "Installing: ${missing[*]}"
         apt-get update

@@ -2,6 +2,7 @@
 
 #include "compressionoptions_p.h"
 #include "logging_p.h"
+#include "messagestorage_p.h"
 
 #include <WsKit/Core/closecode.h>
 #include <WsKit/Core/utf8.h>
@@ -144,6 +145,7 @@ ConnectionPrivate::ConnectionPrivate(Connection::Role connectionRole, const Conn
     , protocol(role == Connection::Role::Client ? Core::Role::Client : Core::Role::Server,
                protocolOptions(role, options))
 {
+    protocol.setMessageStorage(&messageStorage);
 }
 
 void ConnectionPrivate::open(QTcpSocket *tcpSocket, Handshake settled)
@@ -295,20 +297,23 @@ bool ConnectionPrivate::dispatchMessage(const Core::Event &event, const QPointer
     const bool wantsTyped = q->isSignalConnected(type == Connection::MessageType::Text ? textSignal : binarySignal);
     if (!wantsMessage && !wantsTyped)
         return true; // nobody listens: skip the copy
-    // The one copy out of the read buffer; every receiver shares it.
-    const QByteArray payload = toByteArray(event.payload);
+    // Shared with the storage the core assembled it in, or one copy out of the
+    // read buffer; every receiver shares it.
+    QByteArray payload = messageStorage.message(event.payload);
+    bool alive = true;
     if (wantsMessage) {
         Q_EMIT q->messageReceived(payload, type);
-        if (!guard)
-            return false;
+        alive = !guard.isNull();
     }
-    if (!wantsTyped)
-        return true;
-    if (type == Connection::MessageType::Text)
-        Q_EMIT q->textMessageReceived(QString::fromUtf8(payload));
-    else
-        Q_EMIT q->binaryMessageReceived(payload);
-    return !guard.isNull();
+    if (alive && wantsTyped) {
+        if (type == Connection::MessageType::Text)
+            Q_EMIT q->textMessageReceived(QString::fromUtf8(payload));
+        else
+            Q_EMIT q->binaryMessageReceived(payload);
+        alive = !guard.isNull();
+    }
+    MessageStorage::recycle(std::move(payload));
+    return alive;
 }
 
 void ConnectionPrivate::afterProtocolStep()

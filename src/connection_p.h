@@ -6,6 +6,8 @@
 #include <WsKit/Core/protocol.h>
 #include <WsKit/connection.h>
 
+#include "messagestorage_p.h"
+
 #include <QtCore/QBasicTimer>
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QPointer>
@@ -63,6 +65,7 @@ public:
     Connection::Role role;
     Connection::State state = Connection::State::Connecting;
     ConnectionOptions options;
+    MessageStorage messageStorage; // where the core assembles messages
     Core::Protocol protocol;
     QTcpSocket *socket = nullptr;
     QSslSocket *sslSocket = nullptr; // socket, when it is one

@@ -20,7 +20,22 @@ void releaseIfLarge(std::string &buffer)
 
 constexpr std::size_t MaxCloseReason = MaxControlPayload - 2;
 
+class StringStorage final : public MessageStorage
+{
+public:
+    void clear() override { releaseIfLarge(m_bytes); }
+    std::size_t capacity() const override { return m_bytes.capacity(); }
+    void reserve(std::size_t capacity) override { m_bytes.reserve(capacity); }
+    void append(std::string_view bytes) override { m_bytes.append(bytes); }
+    std::string_view bytes() const override { return m_bytes; }
+
+private:
+    std::string m_bytes;
+};
+
 } // namespace
+
+MessageStorage::~MessageStorage() = default;
 
 struct Protocol::Private
 {
@@ -71,7 +86,9 @@ struct Protocol::Private
     bool messageCompressed = false;
     bool chunkDelivered = false;  // streaming: the first chunk went out
     std::uint64_t messageSize = 0; // bytes delivered or assembled so far
-    std::string message;           // assembled payload (or inflated chunk when streaming)
+    StringStorage ownStorage;
+    MessageStorage *storage = &ownStorage; // assembles uncompressed messages
+    std::string inflated;                  // an inflated message, or chunk when streaming
     Utf8Validator utf8;
 
     // Output.
@@ -116,6 +133,11 @@ void Protocol::open(const std::optional<DeflateParameters> &deflate)
         d->headerParser.setAllowedRsv(Rsv::Rsv1); // RFC 7692 §6: RSV1 marks a compressed message
     }
     d->state = State::Open;
+}
+
+void Protocol::setMessageStorage(MessageStorage *storage) noexcept
+{
+    d->storage = storage ? storage : &d->ownStorage;
 }
 
 bool Protocol::isCompressionNegotiated() const noexcept { return d->deflate != nullptr; }
@@ -199,7 +221,8 @@ Event Protocol::Private::onFrameHeader()
         chunkDelivered = false;
         messageSize = 0;
         utf8.reset();
-        releaseIfLarge(message);
+        storage->clear();
+        releaseIfLarge(inflated);
     }
 
     // Refuse an oversized message before buffering any of it; compressed sizes
@@ -234,16 +257,16 @@ Event Protocol::Private::onPayload()
     const bool messageEnds = frameEnds && frame.fin;
 
     if (messageCompressed) {
-        const std::size_t before = options.streamIncoming ? 0 : message.size();
+        const std::size_t before = options.streamIncoming ? 0 : inflated.size();
         if (options.streamIncoming)
-            message.clear();
-        const Error error = deflate->decompress(chunk, messageEnds, inflateLimit(), message);
+            inflated.clear();
+        const Error error = deflate->decompress(chunk, messageEnds, inflateLimit(), inflated);
         if (error != Error::None)
             return fail(error);
-        if (const Error inflated = acceptInflated(before); inflated != Error::None)
-            return fail(inflated);
-        if (options.streamIncoming && (message.size() > 0 || messageEnds))
-            return deliverData(message, messageEnds);
+        if (const Error rejected = acceptInflated(before); rejected != Error::None)
+            return fail(rejected);
+        if (options.streamIncoming && (inflated.size() > 0 || messageEnds))
+            return deliverData(inflated, messageEnds);
         return frameEnds ? onDataFrameEnd() : Event{};
     }
 
@@ -258,14 +281,14 @@ Event Protocol::Private::onPayload()
         return frameEnds ? onDataFrameEnd() : Event{};
     }
     // A whole single-frame message already in the caller's buffer needs no copy.
-    if (messageEnds && message.empty() && size == frame.payloadLength)
+    if (messageEnds && messageSize == size)
         return deliverData(chunk, true);
     // Grow once to the frame's end (bounded by maxMessageSize), geometrically
     // across fragments, rather than reallocating as each read arrives.
-    const std::size_t needed = message.size() + size + static_cast<std::size_t>(frameRemaining);
-    if (needed > message.capacity())
-        message.reserve(std::max(needed, 2 * message.capacity()));
-    message.append(chunk);
+    const std::size_t needed = static_cast<std::size_t>(messageSize + frameRemaining);
+    if (needed > storage->capacity())
+        storage->reserve(std::max(needed, 2 * storage->capacity()));
+    storage->append(chunk);
     return frameEnds ? onDataFrameEnd() : Event{};
 }
 
@@ -280,13 +303,13 @@ std::size_t Protocol::Private::inflateLimit() const
     return options.streamIncoming ? limit : static_cast<std::size_t>(messageSize) + limit;
 }
 
-// Counts and validates the bytes the inflater appended to `message` after `from`.
+// Counts and validates the bytes the inflater appended to `inflated` after `from`.
 Error Protocol::Private::acceptInflated(std::size_t from)
 {
-    messageSize += message.size() - from;
+    messageSize += inflated.size() - from;
     if (options.maxMessageSize != 0 && messageSize > options.maxMessageSize)
         return Error::MessageTooBig;
-    if (messageType == MessageType::Text && !utf8.feed(std::string_view(message).substr(from)))
+    if (messageType == MessageType::Text && !utf8.feed(std::string_view(inflated).substr(from)))
         return Error::InvalidUtf8;
     return Error::None;
 }
@@ -298,7 +321,7 @@ Event Protocol::Private::onDataFrameEnd()
         return {};
     if (options.streamIncoming)
         return deliverData({}, true);
-    return deliverData(message, true);
+    return deliverData(messageCompressed ? std::string_view(inflated) : storage->bytes(), true);
 }
 
 Event Protocol::Private::deliverData(std::string_view bytes, bool messageEnds)

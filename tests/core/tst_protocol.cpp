@@ -95,6 +95,9 @@ private Q_SLOTS:
     void corruptCompressedData_fails();
     void compressedInvalidUtf8_fails();
     void outputBufferIsConsumedInParts();
+    void headerOnlySendWhenPayloadGoesUnchanged();
+    void headerOnlySendRefused();
+    void messagesAssembleInCallerStorage();
     void chunkInvariance();
 };
 
@@ -845,6 +848,89 @@ void tst_Protocol::outputBufferIsConsumedInParts()
     QCOMPARE(frames.size(), size_t(2));
     QCOMPARE(frames[0].payload.size(), size_t(300000));
     QCOMPARE(frames[1].payload, std::string("tail"));
+}
+
+void tst_Protocol::headerOnlySendWhenPayloadGoesUnchanged()
+{
+    Protocol server = openProtocol(Role::Server);
+    const std::string payload(300, 'p');
+    QVERIFY(server.sendMessageHeader(MessageType::Binary, payload.size()));
+    const std::string header = drainOutput(server);
+    QCOMPARE(header, std::string("\x82\x7e\x01\x2c", 4));
+    // The header followed by the caller's payload is one well-formed frame.
+    const auto frames = parseFrames(header + payload, Role::Server);
+    QCOMPARE(frames.size(), size_t(1));
+    QCOMPARE(frames[0].payload, payload);
+}
+
+void tst_Protocol::headerOnlySendRefused()
+{
+    // A client must mask, so it cannot send a payload unchanged.
+    Protocol client = openProtocol(Role::Client);
+    QVERIFY(!client.sendMessageHeader(MessageType::Text, 10));
+    QVERIFY(client.pendingOutput().empty());
+    // Fragmenting or compressing changes the payload too.
+    ProtocolOptions fragmenting;
+    fragmenting.outgoingFragmentSize = 100;
+    Protocol server = openProtocol(Role::Server, fragmenting);
+    QVERIFY(!server.sendMessageHeader(MessageType::Binary, 101));
+    QVERIFY(server.sendMessageHeader(MessageType::Binary, 100));
+    Protocol compressing(Role::Server);
+    compressing.open(DeflateParameters{});
+    QVERIFY(!compressing.sendMessageHeader(MessageType::Text, 10));
+    QVERIFY(compressing.sendMessageHeader(MessageType::Text, 10, false));
+    // Nothing may be sent while a streamed message is open or after close.
+    Protocol streaming = openProtocol(Role::Server);
+    QCOMPARE(streaming.beginMessage(MessageType::Binary), Error::None);
+    QVERIFY(!streaming.sendMessageHeader(MessageType::Binary, 1));
+    Protocol closed = openProtocol(Role::Server);
+    QCOMPARE(closed.close(1000), Error::None);
+    drainOutput(closed);
+    QVERIFY(!closed.sendMessageHeader(MessageType::Binary, 1));
+    QVERIFY(closed.pendingOutput().empty());
+}
+
+namespace {
+
+class RecordingStorage : public MessageStorage
+{
+public:
+    void clear() override { bytes_.clear(); ++clears; }
+    std::size_t capacity() const override { return bytes_.capacity(); }
+    void reserve(std::size_t capacity) override
+    {
+        reserves.push_back(capacity);
+        bytes_.reserve(capacity);
+    }
+    void append(std::string_view more) override { bytes_.append(more); }
+    std::string_view bytes() const override { return bytes_; }
+
+    std::string bytes_;
+    int clears = 0;
+    std::vector<std::size_t> reserves;
+};
+
+} // namespace
+
+void tst_Protocol::messagesAssembleInCallerStorage()
+{
+    RecordingStorage storage;
+    Protocol server = openProtocol(Role::Server);
+    server.setMessageStorage(&storage);
+    const std::string wire = clientFrame(Opcode::Text, std::string(1000, 'a'), false)
+                             + clientFrame(Opcode::Continuation, std::string(3000, 'b'));
+    std::string bytes = wire;
+    server.receive(bytes.data(), bytes.size());
+    const Event event = server.nextEvent();
+    QCOMPARE(event.type, Type::Message);
+    QCOMPARE(event.payload.size(), size_t(4000));
+    // The event views the caller's storage, which grew once per frame.
+    QCOMPARE(static_cast<const void *>(event.payload.data()), static_cast<const void *>(storage.bytes_.data()));
+    QCOMPARE(storage.clears, 1);
+    QCOMPARE(storage.reserves, (std::vector<std::size_t>{1000, 4000}));
+    server.setMessageStorage(nullptr);
+    QCOMPARE(feed(server, wire).at(0).payload.size(), size_t(4000));
+    QCOMPARE(storage.clears, 1);
 }
 
 // The same byte stream fed whole, in random pieces and a byte at a time must give

@@ -48,6 +48,22 @@ struct ProtocolOptions {
     DeflateTuning deflateTuning;
 };
 
+// Where the core assembles an incoming uncompressed message that arrives in more
+// than one piece. The default keeps a std::string and lets go of it after a large
+// message; a caller can supply storage whose bytes it hands on without a copy.
+class WSKITCORE_EXPORT MessageStorage
+{
+public:
+    virtual ~MessageStorage();
+    // A new message starts: drop the bytes of the previous one.
+    virtual void clear() = 0;
+    virtual std::size_t capacity() const = 0;
+    // Makes room for at least `capacity` bytes in all.
+    virtual void reserve(std::size_t capacity) = 0;
+    virtual void append(std::string_view bytes) = 0;
+    virtual std::string_view bytes() const = 0;
+};
+
 struct Event {
     enum class Type : std::uint8_t {
         None,         // no more events until more bytes are received
@@ -94,6 +110,10 @@ public:
     void setAutoCloseReply(bool enabled) noexcept;
     void setOutgoingFragmentSize(std::size_t bytes) noexcept;
     void setCompressionThreshold(std::size_t bytes) noexcept;
+
+    // Assemble messages in storage (not owned; it must outlive the Protocol or be
+    // replaced) instead of the core's own string. nullptr restores the default.
+    void setMessageStorage(MessageStorage *storage) noexcept;
 
     // The handshake succeeded: enter Open, with permessage-deflate if negotiated.
     void open(const std::optional<DeflateParameters> &deflate = std::nullopt);
