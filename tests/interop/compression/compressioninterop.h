@@ -12,9 +12,33 @@
 #include <QtCore/QJsonObject>
 #include <QtCore/QList>
 #include <QtCore/QProcess>
+#include <QtNetwork/QTcpSocket>
 #include <QtTest/QTest>
 
+#include <linux/tcp.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 namespace CompressionInterop {
+
+// What one connection's messages weighed and what the wire carried for them.
+struct Traffic {
+    qint64 payloadIn = 0;  // bytes of the messages received
+    qint64 payloadOut = 0; // bytes of the echoes the peer has had time to read
+    qint64 wireIn = 0;     // TCP payload bytes received since the handshake
+    qint64 wireOut = 0;    // TCP payload bytes sent and acknowledged since the handshake
+};
+
+// TCP payload bytes received, and sent and acknowledged, on socket so far (Linux
+// TCP_INFO): what the wire carried, whatever library the peer uses.
+inline QPair<qint64, qint64> tcpBytes(const QTcpSocket *socket)
+{
+    tcp_info info{};
+    socklen_t size = sizeof info;
+    if (getsockopt(int(socket->socketDescriptor()), IPPROTO_TCP, TCP_INFO, &info, &size) != 0)
+        return {-1, -1};
+    return {qint64(info.tcpi_bytes_received), qint64(info.tcpi_bytes_acked)};
+}
 
 // The negotiable settings of one side (CompressionOptions' names).
 struct Settings {
@@ -86,8 +110,20 @@ struct EchoServer {
             using WsKit::Connection;
             negotiated.append(connection->isCompressionNegotiated());
             agreed.append(Settings::of(connection->negotiatedCompression()));
+            const qsizetype index = traffic.size();
+            traffic.append(Traffic());
+            const QPair<qint64, qint64> start = tcpBytes(connection->socket());
             QObject::connect(connection, &Connection::messageReceived, connection,
-                             [connection](const QByteArray &payload, Connection::MessageType type) {
+                             [this, connection, index, start](const QByteArray &payload, Connection::MessageType type) {
+                                 // The peers send a message once the previous echo arrived,
+                                 // so the acknowledged bytes cover every echo but this one.
+                                 Traffic &counted = traffic[index];
+                                 const QPair<qint64, qint64> now = tcpBytes(connection->socket());
+                                 counted.payloadIn += payload.size();
+                                 counted.wireIn = now.first - start.first;
+                                 counted.wireOut = now.second - start.second;
+                                 counted.payloadOut = counted.payloadIn - payload.size();
+                                 received.append(payload);
                                  connection->sendMessage(payload, type);
                              });
         });
@@ -96,7 +132,28 @@ struct EchoServer {
     WsKit::Server server;
     QList<bool> negotiated;
     QList<Settings> agreed; // from the server's side, one per connection
+    QList<Traffic> traffic; // one per connection
+    QList<QByteArray> received;
 };
+
+// Both directions carried fewer bytes than the messages: uncompressed, frame
+// headers make the wire longer than the payloads; an 8-bit window (Huffman codes
+// only) still takes off a quarter.
+inline bool wasCompressed(const Traffic &traffic)
+{
+    return traffic.wireIn > 0 && traffic.wireOut > 0 && traffic.wireIn < traffic.payloadIn * 3 / 4
+        && traffic.wireOut < traffic.payloadOut * 3 / 4;
+}
+
+inline QByteArray describe(const Traffic &traffic)
+{
+    return QStringLiteral("in: %1 payload bytes in %2 on the wire; out: %3 in %4")
+        .arg(traffic.payloadIn)
+        .arg(traffic.wireIn)
+        .arg(traffic.payloadOut)
+        .arg(traffic.wireOut)
+        .toUtf8();
+}
 
 // A child process that is killed when it outlives its time or the test.
 class Peer

@@ -87,6 +87,8 @@ void tst_CompressionNode::nodeClient()
     QVERIFY2(output.contains("compressed ok"), output.constData());
     QCOMPARE(fixture.negotiated, QList<bool>{true});
     QCOMPARE(fixture.agreed.first(), agreed);
+    qInfo() << describe(fixture.traffic.first()).constData();
+    QVERIFY2(wasCompressed(fixture.traffic.first()), describe(fixture.traffic.first()).constData());
 }
 
 QTEST_MAIN(tst_CompressionNode)

@@ -65,6 +65,8 @@ void tst_CompressionPython::pythonClient()
     QVERIFY2(output.contains("compressed ok"), output.constData());
     QCOMPARE(fixture.negotiated, QList<bool>{true});
     QCOMPARE(fixture.agreed.first(), agreed);
+    qInfo() << describe(fixture.traffic.first()).constData();
+    QVERIFY2(wasCompressed(fixture.traffic.first()), describe(fixture.traffic.first()).constData());
 }
 
 QTEST_MAIN(tst_CompressionPython)
