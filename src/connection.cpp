@@ -445,8 +445,11 @@ bool ConnectionPrivate::checkSend(qsizetype size)
 {
     if (!checkOpen())
         return false;
+    // A send made while handling what this connection received is never refused:
+    // reading pauses while the buffer is over its limit instead (overBufferLimit()),
+    // so the peer's own pace bounds what an answering application queues.
     const qint64 limit = options.maxBufferedAmount();
-    if (limit > 0 && bufferedAmount() + size > limit) {
+    if (!m_reading && limit > 0 && bufferedAmount() + size > limit) {
         return refuse(Connection::Error::WriteBufferFull,
                       QStringLiteral("The message would pass the limit of %1 buffered outgoing bytes").arg(limit));
     }
