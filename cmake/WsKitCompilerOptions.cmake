@@ -3,6 +3,8 @@ add_library(wskit_compiler_options INTERFACE)
 target_compile_options(wskit_compiler_options INTERFACE
     -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast -Wcast-align
     -Woverloaded-virtual
+    # Qt Test's QTEST_*_MAIN macros pass no variadic arguments.
+    $<$<CXX_COMPILER_ID:Clang>:-Wno-gnu-zero-variadic-macro-arguments>
     $<$<BOOL:${WSKIT_WERROR}>:-Werror>)
 if(WSKIT_SANITIZE)
     target_compile_options(wskit_compiler_options INTERFACE

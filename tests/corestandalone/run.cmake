@@ -1,3 +1,4 @@
+cmake_minimum_required(VERSION 3.25)
 # CTest driver: configure, build and run tests/corestandalone in a scratch directory.
 file(REMOVE_RECURSE ${BINARY_DIR})
 execute_process(COMMAND ${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/corestandalone -B ${BINARY_DIR} -G Ninja

@@ -1,0 +1,38 @@
+# Installs the libraries, their headers and a CMake package with components:
+#   find_package(WsKit COMPONENTS Core Qt Qml)
+# Each component finds only its own dependencies.
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+
+set(WSKIT_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/WsKit)
+set(WSKIT_INSTALLED_COMPONENTS Core)
+
+install(TARGETS wskit_core EXPORT WsKitCoreTargets
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/WsKit/Core DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/WsKit)
+install(FILES ${PROJECT_BINARY_DIR}/include/WsKit/Core/wskitcore_export.h
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/WsKit/Core)
+install(EXPORT WsKitCoreTargets NAMESPACE WsKit:: DESTINATION ${WSKIT_CMAKE_DIR})
+
+if(TARGET wskit)
+    list(APPEND WSKIT_INSTALLED_COMPONENTS Qt)
+    install(TARGETS wskit EXPORT WsKitQtTargets
+            ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+            LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+            RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+    install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/WsKit DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+            FILES_MATCHING PATTERN "*.h" PATTERN "Core" EXCLUDE)
+    install(FILES ${PROJECT_BINARY_DIR}/include/WsKit/wskit_export.h
+            DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/WsKit)
+    install(EXPORT WsKitQtTargets NAMESPACE WsKit:: DESTINATION ${WSKIT_CMAKE_DIR})
+endif()
+
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/WsKitConfig.cmake.in
+    ${PROJECT_BINARY_DIR}/WsKitConfig.cmake
+    INSTALL_DESTINATION ${WSKIT_CMAKE_DIR})
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/WsKitConfigVersion.cmake
+    COMPATIBILITY SameMajorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/WsKitConfig.cmake ${PROJECT_BINARY_DIR}/WsKitConfigVersion.cmake
+        DESTINATION ${WSKIT_CMAKE_DIR})
