@@ -78,6 +78,15 @@ public:
     quint16 peerCloseCode = 0;   // from the peer's close frame
     QString peerCloseReason;
 
+    // The client side (Dialer).
+    // After open(): announces it (stateChanged(Open), opened()). Emits: call last.
+    void notifyOpened();
+    // The opening handshake failed: reports error and ends in state Closed with
+    // closed(1006), unless already closed. Emits: call last.
+    void failOpening(Connection::Error error, const QString &text);
+    HttpResponse handshakeResponse{0};
+    bool ignoreSslErrors = false; // Connection::ignoreSslErrors() was called
+
     bool m_reading = false;        // inside readAvailable()
     bool m_inBytesWritten = false; // inside onBytesWritten()
 
