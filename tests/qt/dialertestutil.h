@@ -270,28 +270,36 @@ public:
     qsizetype connectionCount() const { return m_sockets.size(); }
 
     // The index-th request head, parsed.
-    WsKit::Core::HttpRequestHead requestHead(qsizetype index = 0) const
+    WsKit::Core::HttpRequestHead requestHead(qsizetype index = 0) const { return parseHead(received(index)); }
+
+    // The Sec-WebSocket-Accept value that answers the index-th request.
+    QByteArray acceptKey(qsizetype index = 0) const { return acceptKeyFor(received(index)); }
+
+    // A correct 101 for the index-th request, with extra fields ("Name: value\r\n" each).
+    QByteArray acceptResponse(qsizetype index = 0, const QByteArray &extraFields = {}) const
     {
-        const QByteArray bytes = received(index);
+        return acceptResponseFor(received(index), extraFields);
+    }
+
+    static WsKit::Core::HttpRequestHead parseHead(const QByteArray &bytes)
+    {
         WsKit::Core::HttpHeadParser parser(WsKit::Core::HttpHeadParser::Kind::Request);
         std::size_t consumed = 0;
         parser.parse(bytes.constData(), static_cast<std::size_t>(bytes.size()), consumed);
         return parser.request();
     }
 
-    // The Sec-WebSocket-Accept value that answers the index-th request.
-    QByteArray acceptKey(qsizetype index = 0) const
+    static QByteArray acceptKeyFor(const QByteArray &request)
     {
-        const WsKit::Core::HttpRequestHead head = requestHead(index);
+        const WsKit::Core::HttpRequestHead head = parseHead(request);
         const auto key = head.headers.value("Sec-WebSocket-Key");
         return QByteArray::fromStdString(WsKit::Core::computeAcceptKey(key.value_or(std::string_view())));
     }
 
-    // A correct 101 for the index-th request, with extra fields ("Name: value\r\n" each).
-    QByteArray acceptResponse(qsizetype index = 0, const QByteArray &extraFields = {}) const
+    static QByteArray acceptResponseFor(const QByteArray &request, const QByteArray &extraFields = {})
     {
         return "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-               "Sec-WebSocket-Accept: " + acceptKey(index) + "\r\n" + extraFields + "\r\n";
+               "Sec-WebSocket-Accept: " + acceptKeyFor(request) + "\r\n" + extraFields + "\r\n";
     }
 
     void write(const QByteArray &bytes, qsizetype index = 0) { m_sockets.value(index)->write(bytes); }
