@@ -128,6 +128,29 @@ inline QByteArray nextBinary(Connection *connection, std::chrono::milliseconds t
     return data;
 }
 
+// Records every message of a connection from construction on, for messages
+// that may arrive right after the dial opened.
+class MessageQueue
+{
+public:
+    explicit MessageQueue(Connection *connection)
+    {
+        QObject::connect(connection, &Connection::messageReceived, &m_context,
+                         [this](const QByteArray &payload, Connection::MessageType) { m_messages.append(payload); });
+    }
+
+    // The oldest message not taken yet; empty when none came within the timeout.
+    QByteArray take(std::chrono::milliseconds timeout = 10s)
+    {
+        spinUntil([this] { return !m_messages.isEmpty(); }, timeout);
+        return m_messages.isEmpty() ? QByteArray() : m_messages.takeFirst();
+    }
+
+private:
+    QList<QByteArray> m_messages;
+    QObject m_context;
+};
+
 // Closes with 1000 and waits for closed(); returns the code closed() carried.
 inline int closeAndWait(Connection *connection, std::chrono::milliseconds timeout = 10s)
 {
@@ -205,6 +228,7 @@ public:
         return false;
     }
 
+    void setProcessEnvironment(const QProcessEnvironment &environment) { m_process.setProcessEnvironment(environment); }
     QRegularExpressionMatch readyMatch() const { return m_readyMatch; }
     QByteArray output()
     {
