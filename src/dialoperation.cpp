@@ -10,6 +10,8 @@
 #include <QtNetwork/QSslSocket>
 #include <QtNetwork/QTcpSocket>
 
+#include <climits>
+
 namespace WsKit {
 
 Q_LOGGING_CATEGORY(lcDialer, "wskit.dialer", QtWarningMsg)
@@ -83,7 +85,7 @@ void DialOperation::start()
 {
     if (m_settings.handshakeTimeout.count() > 0) {
         m_deadline.setRemainingTime(m_settings.handshakeTimeout);
-        m_timer.start(static_cast<int>(m_settings.handshakeTimeout.count()), this);
+        m_timer.start(static_cast<int>(qMin<qint64>(m_settings.handshakeTimeout.count(), INT_MAX)), this);
     } else {
         m_deadline = QDeadlineTimer(QDeadlineTimer::Forever);
     }

@@ -28,8 +28,6 @@ class Connection;
 class WSKIT_EXPORT Dialer
 {
 public:
-    // From dial() to the open connection: name lookup, TCP, proxy, TLS and the
-    // HTTP exchange together.
     static constexpr std::chrono::milliseconds DefaultHandshakeTimeout{30000};
     static constexpr qsizetype DefaultMaxHeadSize = 8 * 1024;
     // How much of the body of a refused handshake (a status other than 101) is
@@ -70,6 +68,8 @@ public:
     QNetworkCookieJar *cookieJar() const;
     void setCookieJar(QNetworkCookieJar *jar);
 
+    // The whole dial: name lookup, TCP, proxy, TLS and the HTTP exchange; past it
+    // the dial fails with HandshakeTimeout. 0: no limit.
     std::chrono::milliseconds handshakeTimeout() const;
     void setHandshakeTimeout(std::chrono::milliseconds timeout);
 
@@ -81,7 +81,8 @@ public:
     ConnectionOptions connectionOptions() const;
     void setConnectionOptions(const ConnectionOptions &options);
 
-    // Opens a WebSocket to url (ws:// or wss://; default ports 80 and 443).
+    // Opens a WebSocket to url (ws:// or wss://; default ports 80 and 443). The
+    // Connection lives in the calling thread.
     // Returns at once a client Connection in state Connecting, with the given
     // parent; nothing happens before control returns to the event loop, so
     // connect its signals first. It then emits opened(), or errorOccurred() with

@@ -35,12 +35,12 @@ public:
         options.setMaxMessageSize(64 * 1024 * 1024);
         options.setMaxBufferedAmount(64 * 1024 * 1024);
         options.setIncomingStreaming(stream);
-        m_dialer.setConnectionOptions(options);
+        m_caseDialer.setConnectionOptions(options);
     }
 
     void start()
     {
-        WsKit::Connection *connection = dial(QStringLiteral("/getCaseCount"), {});
+        WsKit::Connection *connection = dial(m_controlDialer, QStringLiteral("/getCaseCount"), {});
         QObject::connect(connection, &WsKit::Connection::textMessageReceived, connection,
                          [this](const QString &text) { m_caseCount = text.toInt(); });
         QObject::connect(connection, &WsKit::Connection::closed, connection, [this, connection] {
@@ -56,12 +56,12 @@ public:
     }
 
 private:
-    WsKit::Connection *dial(const QString &path, const QUrlQuery &query)
+    WsKit::Connection *dial(const WsKit::Dialer &dialer, const QString &path, const QUrlQuery &query)
     {
         QUrl url = m_server;
         url.setPath(path);
         url.setQuery(query);
-        WsKit::Connection *connection = m_dialer.dial(url, {}, QCoreApplication::instance());
+        WsKit::Connection *connection = dialer.dial(url, {}, QCoreApplication::instance());
         // Many cases end in a failed connection on purpose; only a failed dial is news.
         QObject::connect(connection, &WsKit::Connection::errorOccurred, connection,
                          [path, connection](WsKit::Connection::Error, const QString &text) {
@@ -82,7 +82,7 @@ private:
         QUrlQuery query;
         query.addQueryItem(QStringLiteral("case"), QString::number(number));
         query.addQueryItem(QStringLiteral("agent"), m_agent);
-        WsKit::Connection *connection = dial(QStringLiteral("/runCase"), query);
+        WsKit::Connection *connection = dial(m_caseDialer, QStringLiteral("/runCase"), query);
         m_stream ? echoStreaming(connection) : echoWhole(connection);
         QObject::connect(connection, &WsKit::Connection::closed, connection, [this, connection, number] {
             connection->deleteLater();
@@ -117,7 +117,7 @@ private:
     {
         QUrlQuery query;
         query.addQueryItem(QStringLiteral("agent"), m_agent);
-        WsKit::Connection *connection = dial(QStringLiteral("/updateReports"), query);
+        WsKit::Connection *connection = dial(m_controlDialer, QStringLiteral("/updateReports"), query);
         QObject::connect(connection, &WsKit::Connection::closed, connection, [connection] {
             const bool ok = connection->error() == WsKit::Connection::Error::NoError;
             std::printf(ok ? "reports updated\n" : "updating the reports failed\n");
@@ -126,7 +126,8 @@ private:
         });
     }
 
-    WsKit::Dialer m_dialer;
+    WsKit::Dialer m_caseDialer;
+    WsKit::Dialer m_controlDialer; // getCaseCount and updateReports: whole text messages
     QUrl m_server;
     QString m_agent;
     bool m_stream;

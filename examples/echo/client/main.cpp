@@ -17,6 +17,7 @@
 #include <QtNetwork/QSslSocket>
 
 #include <csignal>
+#include <fcntl.h>
 #include <cstdio>
 #include <unistd.h>
 
@@ -34,7 +35,8 @@ extern "C" void onSignal(int)
 
 bool catchInterrupts()
 {
-    if (::pipe(signalPipe) != 0)
+    // The handler must never block: a full pipe already holds an interrupt.
+    if (::pipe(signalPipe) != 0 || ::fcntl(signalPipe[1], F_SETFL, O_NONBLOCK) != 0)
         return false;
     struct sigaction action = {};
     action.sa_handler = onSignal;
