@@ -522,8 +522,6 @@ void ConnectionPrivate::abort()
 
 void ConnectionPrivate::notifyOpened()
 {
-    if (state != Connection::State::Open)
-        return; // aborted or closed before the announcement
     const QPointer<Connection> guard(q);
     Q_EMIT q->stateChanged(Connection::State::Open);
     if (guard)

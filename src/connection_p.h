@@ -79,7 +79,8 @@ public:
     QString peerCloseReason;
 
     // The client side (Dialer).
-    // After open(): announces it (stateChanged(Open), opened()). Emits: call last.
+    // Right after open(), from the event loop: announces it (stateChanged(Open),
+    // opened()) before any message is read. Emits: call last.
     void notifyOpened();
     // The opening handshake failed: reports error and ends in state Closed with
     // closed(1006), unless already closed. Emits: call last.

@@ -316,17 +316,27 @@ void DialOperation::succeed(const Core::ServerAcceptance &acceptance)
     handshake.requestTarget = toByteArray(m_request.request.target);
     handshake.requestHeaders = requestFields(m_requestBytes);
     handshake.responseHeaders = m_connectionPrivate->handshakeResponse.headers();
+    qCDebug(lcDialer) << "opened" << m_request.host << m_request.port << "subprotocol" << handshake.subprotocol;
 
+    // The Connection takes the socket from the event loop, not from inside this
+    // readyRead(): QSslSocket may hand over the next records from inside it, and
+    // their messages must come after opened(). Until then the socket keeps
+    // whatever arrives (or its end) for the Connection.
     QTcpSocket *socket = m_socket;
     socket->disconnect(this);
+    socket->setParent(m_connection);
     m_socket = nullptr;
     m_sslSocket = nullptr;
-    qCDebug(lcDialer) << "opened" << m_request.host << m_request.port << "subprotocol" << handshake.subprotocol;
-    // Queued ahead of the read that open() queues, so opened() comes before the
-    // first message; and from the event loop, not from inside readyRead().
     ConnectionPrivate *connection = m_connectionPrivate;
-    QMetaObject::invokeMethod(m_connection, [connection] { connection->notifyOpened(); }, Qt::QueuedConnection);
-    m_connectionPrivate->open(socket, std::move(handshake));
+    QMetaObject::invokeMethod(m_connection, [connection, socket, handshake] {
+        if (connection->state != Connection::State::Connecting) {
+            socket->abort(); // the dial was aborted meanwhile
+            socket->deleteLater();
+            return;
+        }
+        connection->open(socket, handshake);
+        connection->notifyOpened();
+    }, Qt::QueuedConnection);
     deleteLater();
 }
 

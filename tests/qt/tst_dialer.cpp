@@ -157,6 +157,8 @@ private Q_SLOTS:
     void connectionRefused();
     void hostNotFound();
     void framesInTheSameReadAsTheHead();
+    void serverClosesRightAfterAccepting_data();
+    void serverClosesRightAfterAccepting();
     void everyFrameMaskedWithFreshKey();
     void cookiesSentAndStored();
     void secureCookieNotSentOverWs();
@@ -729,6 +731,47 @@ void tst_Dialer::framesInTheSameReadAsTheHead()
     QVERIFY(spinUntil([&] { return received.size() == 3; }));
     QVERIFY(openedFirst);
     QCOMPARE(received, (QList<QByteArray>{"first", QByteArray(3000, 'b'), "third"}));
+    delete connection;
+}
+
+void tst_Dialer::serverClosesRightAfterAccepting_data()
+{
+    QTest::addColumn<bool>("withCloseFrame");
+    QTest::addColumn<int>("code");
+    QTest::addColumn<Connection::Error>("error");
+    QTest::newRow("close frame") << true << 4001 << Connection::Error::NoError;
+    QTest::newRow("no close frame") << false << 1006 << Connection::Error::TransportError;
+}
+
+void tst_Dialer::serverClosesRightAfterAccepting()
+{
+    // The server accepts, says its last and ends the TCP connection before the
+    // client looked at the 101: the end is seen at once, not after closeTimeout.
+    QFETCH(bool, withCloseFrame);
+    QFETCH(int, code);
+    QFETCH(Connection::Error, error);
+    RawServer raw;
+    QVERIFY(raw.listen());
+    Dialer dialer;
+    Connection *connection = dialer.dial(QUrl(raw.url()), {}, this);
+    QStringList events;
+    connect(connection, &Connection::opened, this, [&] { events.append(QStringLiteral("opened")); });
+    connect(connection, &Connection::textMessageReceived, this, [&](const QString &text) { events.append(text); });
+    connect(connection, &Connection::closed, this,
+            [&](quint16 closeCode) { events.append(QStringLiteral("closed %1").arg(closeCode)); });
+    QVERIFY(raw.waitForHead());
+    QByteArray bytes = raw.acceptResponse() + serverFrame(WsKit::Core::Opcode::Text, "last words");
+    if (withCloseFrame)
+        bytes += serverFrame(WsKit::Core::Opcode::Close, QByteArray("\x0f\xa1", 2) + "gone");
+    raw.write(bytes);
+    raw.socket()->disconnectFromHost();
+    QElapsedTimer timer;
+    timer.start();
+    QVERIFY(spinUntil([&] { return events.size() == 3; }));
+    QVERIFY2(timer.elapsed() < 2000, qPrintable(QString::number(timer.elapsed())));
+    QCOMPARE(events, (QStringList{QStringLiteral("opened"), QStringLiteral("last words"),
+                                  QStringLiteral("closed %1").arg(code)}));
+    QCOMPARE(connection->error(), error);
     delete connection;
 }
 

@@ -4,12 +4,15 @@
 
 #include "dialertestutil.h"
 
+#include <WsKit/Core/frame.h>
 #include <WsKit/connection.h>
 #include <WsKit/dialer.h>
 #include <WsKit/server.h>
 
+#include <QtCore/QElapsedTimer>
 #include <QtCore/QTemporaryDir>
 #include <QtNetwork/QSslConfiguration>
+#include <QtNetwork/QSslServer>
 #include <QtNetwork/QSslSocket>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
@@ -71,6 +74,17 @@ ClientHello parseClientHello(const QByteArray &bytes)
     return hello;
 }
 
+// An unmasked server text frame, encoded with the core's header codec.
+QByteArray serverTextFrame(const QByteArray &payload)
+{
+    WsKit::Core::FrameHeader header;
+    header.opcode = WsKit::Core::Opcode::Text;
+    header.payloadLength = static_cast<std::uint64_t>(payload.size());
+    char bytes[WsKit::Core::MaxFrameHeaderSize];
+    const std::size_t size = WsKit::Core::encodeFrameHeader(header, bytes);
+    return QByteArray(bytes, static_cast<qsizetype>(size)) + payload;
+}
+
 } // namespace
 
 class tst_DialerTls : public QObject
@@ -81,6 +95,8 @@ private Q_SLOTS:
     void initTestCase();
     void trustedCaOpens_data();
     void trustedCaOpens();
+    void messagesRightAfterTheHandshake();
+    void serverEndsRightAfterTheHandshake();
     void untrustedIsRefused();
     void wrongHostNameIsRefused();
     void optOutOfVerification();
@@ -173,6 +189,87 @@ void tst_DialerTls::trustedCaOpens()
     QVERIFY(connection->sendBinary(big));
     QCOMPARE(nextBinary(connection), big);
     QCOMPARE(closeAndWait(connection), 1000);
+    delete connection;
+}
+
+void tst_DialerTls::messagesRightAfterTheHandshake()
+{
+    // The 101 and the first frames in separate TLS records that reach the
+    // client in one read: QSslSocket hands them over one record at a time, and
+    // opened() must still come before the first message, with nothing lost.
+    QSslServer tlsServer;
+    QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
+    configuration.setLocalCertificate(m_pki.server);
+    configuration.setPrivateKey(m_pki.serverKey);
+    configuration.setPeerVerifyMode(QSslSocket::VerifyNone);
+    tlsServer.setSslConfiguration(configuration);
+    QVERIFY(tlsServer.listen(QHostAddress::LocalHost));
+    Dialer dialer;
+    dialer.setSslConfiguration(trustingConfiguration());
+    Connection *connection =
+        dialer.dial(QUrl(QStringLiteral("wss://localhost:%1/").arg(tlsServer.serverPort())), {}, this);
+    QStringList events;
+    connect(connection, &Connection::opened, this, [&] { events.append(QStringLiteral("opened")); });
+    connect(connection, &Connection::textMessageReceived, this, [&](const QString &text) { events.append(text); });
+
+    QVERIFY(spinUntil([&] { return tlsServer.hasPendingConnections(); }));
+    QTcpSocket *accepted = tlsServer.nextPendingConnection();
+    QByteArray request;
+    QVERIFY(spinUntil([&] {
+        request += accepted->readAll();
+        return request.contains("\r\n\r\n");
+    }));
+    accepted->write(RawServer::acceptResponseFor(request));
+    accepted->flush();
+    for (int i = 0; i < 3; ++i) {
+        accepted->write(serverTextFrame(QStringLiteral("welcome %1").arg(i).toUtf8()));
+        accepted->flush();
+    }
+    QVERIFY(spinUntil([&] { return events.size() == 4; }));
+    QCOMPARE(events, (QStringList{QStringLiteral("opened"), QStringLiteral("welcome 0"), QStringLiteral("welcome 1"),
+                                  QStringLiteral("welcome 2")}));
+    delete connection;
+}
+
+void tst_DialerTls::serverEndsRightAfterTheHandshake()
+{
+    // The 101, a message and the end of TLS and TCP in one read: the end comes
+    // while the Connection has not taken the socket yet, and must still be seen
+    // at once (not after the close timeout) and after the message.
+    QSslServer tlsServer;
+    QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
+    configuration.setLocalCertificate(m_pki.server);
+    configuration.setPrivateKey(m_pki.serverKey);
+    configuration.setPeerVerifyMode(QSslSocket::VerifyNone);
+    tlsServer.setSslConfiguration(configuration);
+    QVERIFY(tlsServer.listen(QHostAddress::LocalHost));
+    Dialer dialer;
+    dialer.setSslConfiguration(trustingConfiguration());
+    Connection *connection =
+        dialer.dial(QUrl(QStringLiteral("wss://localhost:%1/").arg(tlsServer.serverPort())), {}, this);
+    QStringList events;
+    connect(connection, &Connection::opened, this, [&] { events.append(QStringLiteral("opened")); });
+    connect(connection, &Connection::textMessageReceived, this, [&](const QString &text) { events.append(text); });
+    connect(connection, &Connection::closed, this,
+            [&](quint16 code) { events.append(QStringLiteral("closed %1").arg(code)); });
+
+    QVERIFY(spinUntil([&] { return tlsServer.hasPendingConnections(); }));
+    QTcpSocket *accepted = tlsServer.nextPendingConnection();
+    QByteArray request;
+    QVERIFY(spinUntil([&] {
+        request += accepted->readAll();
+        return request.contains("\r\n\r\n");
+    }));
+    accepted->write(RawServer::acceptResponseFor(request));
+    accepted->flush();
+    accepted->write(serverTextFrame("bye"));
+    accepted->disconnectFromHost();
+    QElapsedTimer timer;
+    timer.start();
+    QVERIFY(spinUntil([&] { return events.size() == 3; }));
+    QVERIFY2(timer.elapsed() < 2000, qPrintable(QString::number(timer.elapsed())));
+    QCOMPARE(events, (QStringList{QStringLiteral("opened"), QStringLiteral("bye"), QStringLiteral("closed 1006")}));
+    QCOMPARE(connection->error(), Connection::Error::TransportError);
     delete connection;
 }
 
