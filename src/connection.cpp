@@ -2,18 +2,16 @@
 
 #include "logging_p.h"
 #include "messagestorage_p.h"
+#include "maskkeys_p.h"
 
 #include <WsKit/Core/closecode.h>
 #include <WsKit/Core/utf8.h>
 
 #include <QtCore/QJsonDocument>
 #include <QtCore/QMetaMethod>
-#include <QtCore/QRandomGenerator>
 #include <QtCore/QTimerEvent>
 #include <QtNetwork/QSslSocket>
 #include <QtNetwork/QTcpSocket>
-
-#include <cstring>
 
 namespace WsKit {
 
@@ -114,14 +112,9 @@ Core::ProtocolOptions protocolOptions(Connection::Role role, const ConnectionOpt
     result.outgoingFragmentSize = static_cast<std::size_t>(options.outgoingFragmentSize());
     result.streamIncoming = options.isIncomingStreaming();
     if (role == Connection::Role::Client) {
-        // RFC 6455 §5.3: keys must be unpredictable; the global generator is
-        // seeded from the system's secure source.
-        result.maskKeySource = [] {
-            const quint32 bits = QRandomGenerator::global()->generate();
-            Core::MaskKey key;
-            std::memcpy(key.data(), &bits, key.size());
-            return key;
-        };
+        // RFC 6455 §5.3: keys must be unpredictable, so they come from the
+        // system's cryptographic source.
+        result.maskKeySource = nextMaskKey;
     }
     return result;
 }
@@ -547,6 +540,22 @@ void ConnectionPrivate::abort()
     finish();
 }
 
+void ConnectionPrivate::notifyOpened()
+{
+    const QPointer<Connection> guard(q);
+    Q_EMIT q->stateChanged(Connection::State::Open);
+    if (guard)
+        Q_EMIT q->opened();
+}
+
+void ConnectionPrivate::failOpening(Connection::Error newError, const QString &text)
+{
+    if (state == Connection::State::Closed)
+        return;
+    if (report(newError, text))
+        finish();
+}
+
 void ConnectionPrivate::startCloseTimer()
 {
     if (!m_closeTimer.isActive() && state != Connection::State::Closed)
@@ -721,6 +730,16 @@ MessageWriter Connection::beginMessage(MessageType type)
     if (!d->beginMessage(type))
         return {};
     return MessageWriter(this);
+}
+
+HttpResponse Connection::handshakeResponse() const
+{
+    return d->handshakeResponse;
+}
+
+void Connection::ignoreSslErrors()
+{
+    d->ignoreSslErrors = true;
 }
 
 bool Connection::sendText(const QString &text)
