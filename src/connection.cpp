@@ -3,18 +3,16 @@
 #include "compressionoptions_p.h"
 #include "logging_p.h"
 #include "messagestorage_p.h"
+#include "maskkeys_p.h"
 
 #include <WsKit/Core/closecode.h>
 #include <WsKit/Core/utf8.h>
 
 #include <QtCore/QJsonDocument>
 #include <QtCore/QMetaMethod>
-#include <QtCore/QRandomGenerator>
 #include <QtCore/QTimerEvent>
 #include <QtNetwork/QSslSocket>
 #include <QtNetwork/QTcpSocket>
-
-#include <cstring>
 
 namespace WsKit {
 
@@ -118,14 +116,9 @@ Core::ProtocolOptions protocolOptions(Connection::Role role, const ConnectionOpt
     result.compressionThreshold = static_cast<std::size_t>(compression.threshold());
     result.deflateTuning = deflateTuning(compression);
     if (role == Connection::Role::Client) {
-        // RFC 6455 §5.3: keys must be unpredictable; the global generator is
-        // seeded from the system's secure source.
-        result.maskKeySource = [] {
-            const quint32 bits = QRandomGenerator::global()->generate();
-            Core::MaskKey key;
-            std::memcpy(key.data(), &bits, key.size());
-            return key;
-        };
+        // RFC 6455 §5.3: keys must be unpredictable, so they come from the
+        // system's cryptographic source.
+        result.maskKeySource = nextMaskKey;
     }
     return result;
 }
@@ -450,8 +443,11 @@ bool ConnectionPrivate::checkSend(qsizetype size)
 {
     if (!checkOpen())
         return false;
+    // A send made while handling what this connection received is never refused:
+    // reading pauses while the buffer is over its limit instead (overBufferLimit()),
+    // so the peer's own pace bounds what an answering application queues.
     const qint64 limit = options.maxBufferedAmount();
-    if (limit > 0 && bufferedAmount() + size > limit) {
+    if (!m_reading && limit > 0 && bufferedAmount() + size > limit) {
         return refuse(Connection::Error::WriteBufferFull,
                       QStringLiteral("The message would pass the limit of %1 buffered outgoing bytes").arg(limit));
     }
@@ -547,6 +543,22 @@ void ConnectionPrivate::abort()
     if (socket)
         socket->abort();
     finish();
+}
+
+void ConnectionPrivate::notifyOpened()
+{
+    const QPointer<Connection> guard(q);
+    Q_EMIT q->stateChanged(Connection::State::Open);
+    if (guard)
+        Q_EMIT q->opened();
+}
+
+void ConnectionPrivate::failOpening(Connection::Error newError, const QString &text)
+{
+    if (state == Connection::State::Closed)
+        return;
+    if (report(newError, text))
+        finish();
 }
 
 void ConnectionPrivate::startCloseTimer()
@@ -754,6 +766,16 @@ MessageWriter Connection::beginMessage(MessageType type)
     if (!d->beginMessage(type))
         return {};
     return MessageWriter(this);
+}
+
+HttpResponse Connection::handshakeResponse() const
+{
+    return d->handshakeResponse;
+}
+
+void Connection::ignoreSslErrors()
+{
+    d->ignoreSslErrors = true;
 }
 
 bool Connection::sendText(const QString &text)

@@ -82,6 +82,16 @@ public:
     quint16 peerCloseCode = 0;   // from the peer's close frame
     QString peerCloseReason;
 
+    // The client side (Dialer).
+    // Right after open(), from the event loop: announces it (stateChanged(Open),
+    // opened()) before any message is read. Emits: call last.
+    void notifyOpened();
+    // The opening handshake failed: reports error and ends in state Closed with
+    // closed(1006), unless already closed. Emits: call last.
+    void failOpening(Connection::Error error, const QString &text);
+    HttpResponse handshakeResponse{0};
+    bool ignoreSslErrors = false; // Connection::ignoreSslErrors() was called
+
     bool m_reading = false;        // inside readAvailable()
     bool m_inBytesWritten = false; // inside onBytesWritten()
 

@@ -10,13 +10,16 @@
 
 #include <WsKit/connectionoptions.h>
 #include <WsKit/httpheaders.h>
+#include <WsKit/httpresponse.h>
 #include <WsKit/messagewriter.h>
 #include <WsKit/wskit_export.h>
 
 #include <QtCore/QByteArray>
+#include <QtCore/QList>
 #include <QtCore/QObject>
 #include <QtCore/QString>
 #include <QtNetwork/QHostAddress>
+#include <QtNetwork/QSslError>
 
 #include <functional>
 #include <memory>
@@ -73,6 +76,14 @@ public:
         PongTimeout,     // keep-alive: no pong in time; aborted
         IdleTimeout,     // nothing received for idleTimeout; closed with 1001
         TransportError,  // the socket failed or ended without a closing handshake
+        // A client's opening handshake (Dialer) failed; the connection never opened.
+        InvalidRequest,    // the URL or header fields cannot be used; nothing was sent
+        HostNotFound,      // the name lookup failed
+        ConnectionRefused, // the server refused the TCP connection
+        TlsError,          // the TLS handshake failed (sslErrors() tells why when it was verification)
+        ProxyError,        // the proxy refused, failed, or wanted other credentials
+        HandshakeTimeout,  // the connection was not open within the handshake timeout
+        HandshakeFailed,   // the server did not accept the upgrade; see handshakeResponse()
     };
     Q_ENUM(Error)
 
@@ -139,6 +150,15 @@ public:
     // open at a time; other data messages are refused until it is finished.
     MessageWriter beginMessage(MessageType type);
 
+    // A client's opening handshake: the server's response (status and header
+    // fields) and, when the status was not 101, up to
+    // Dialer::MaxResponseBodyStart bytes of its body. Status 0 when no complete
+    // response head arrived, and on the server side.
+    HttpResponse handshakeResponse() const;
+    // From a slot connected to sslErrors(): go on with the TLS handshake despite
+    // these errors.
+    void ignoreSslErrors();
+
 public Q_SLOTS:
     // Each send returns true when the message was queued; false (and
     // errorOccurred) when it was refused, with nothing sent.
@@ -177,6 +197,11 @@ Q_SIGNALS:
     void errorOccurred(WsKit::Connection::Error error, const QString &errorString);
     void stateChanged(WsKit::Connection::State state);
     void bufferedAmountChanged(qint64 bytes);
+    // A client's opening handshake succeeded: the state is Open.
+    void opened();
+    // wss: verifying the server failed. Unless a slot calls ignoreSslErrors(), the
+    // dial fails with TlsError.
+    void sslErrors(const QList<QSslError> &errors);
     void outgoingCompressionEnabledChanged(bool enabled);
 
 protected:

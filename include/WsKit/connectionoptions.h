@@ -34,10 +34,12 @@ public:
     qint64 maxMessageSize() const;
     void setMaxMessageSize(qint64 bytes);
 
-    // Most bytes waiting to be sent (Connection::bufferedAmount()). A send that
-    // would go past it is refused (Error::WriteBufferFull); while the buffer is over
-    // it (automatic pongs and close replies are never refused) the connection stops
-    // reading, so a peer that does not read cannot grow our memory. 0: no limit.
+    // Most bytes waiting to be sent (Connection::bufferedAmount()). While the buffer
+    // is over it the connection stops reading, so a peer that does not read cannot
+    // grow our memory. A send that would go past it is refused
+    // (Error::WriteBufferFull), except from a slot handling what this connection
+    // received (an echo or an answer): that send is queued and reading pauses.
+    // Automatic pongs and close replies are never refused. 0: no limit.
     qint64 maxBufferedAmount() const;
     void setMaxBufferedAmount(qint64 bytes);
 

@@ -60,6 +60,7 @@ struct Protocol::Private
     }
     MaskKey writeHeader(Opcode opcode, bool fin, bool rsv1, std::size_t payloadSize);
     void writeFrame(Opcode opcode, bool fin, bool rsv1, std::string_view payload);
+    void writeFrames(Opcode opcode, bool fin, bool rsv1, std::string_view wire);
     Error deflatePiece(std::string_view piece, bool last, std::string_view &wire);
 
     Role role;
@@ -421,6 +422,22 @@ void Protocol::Private::writeFrame(Opcode opcode, bool fin, bool rsv1, std::stri
         applyMask(output.data() + payloadStart, payload.size(), key);
 }
 
+// Writes a piece of a data message as frames of at most outgoingFragmentSize:
+// `opcode` and RSV1 on the first, FIN on the last when `fin` is set.
+void Protocol::Private::writeFrames(Opcode opcode, bool fin, bool rsv1, std::string_view wire)
+{
+    const std::size_t fragment = options.outgoingFragmentSize;
+    if (fragment == 0 || wire.size() <= fragment) {
+        writeFrame(opcode, fin, rsv1, wire);
+        return;
+    }
+    for (std::size_t offset = 0; offset < wire.size(); offset += fragment) {
+        const bool first = offset == 0;
+        const bool last = wire.size() - offset <= fragment;
+        writeFrame(first ? opcode : Opcode::Continuation, fin && last, rsv1 && first, wire.substr(offset, fragment));
+    }
+}
+
 // Deflates one piece of an outgoing message; wire then views the result.
 Error Protocol::Private::deflatePiece(std::string_view piece, bool last, std::string_view &wire)
 {
@@ -444,16 +461,7 @@ Error Protocol::sendMessage(MessageType type, std::string_view payload, bool com
             return error;
     }
 
-    const std::size_t fragment = d->options.outgoingFragmentSize;
-    if (fragment == 0 || wire.size() <= fragment) {
-        d->writeFrame(opcode, true, deflated, wire);
-        return Error::None;
-    }
-    for (std::size_t offset = 0; offset < wire.size(); offset += fragment) {
-        const bool first = offset == 0;
-        const bool last = wire.size() - offset <= fragment;
-        d->writeFrame(first ? opcode : Opcode::Continuation, last, deflated && first, wire.substr(offset, fragment));
-    }
+    d->writeFrames(opcode, true, deflated, wire);
     return Error::None;
 }
 
@@ -496,7 +504,7 @@ Error Protocol::sendFragment(std::string_view piece, bool last)
         if (const Error error = d->deflatePiece(piece, last, wire); error != Error::None)
             return error;
     }
-    d->writeFrame(opcode, last, d->sendingCompressed && d->sendingFirstFragment, wire);
+    d->writeFrames(opcode, last, d->sendingCompressed && d->sendingFirstFragment, wire);
     d->sendingFirstFragment = false;
     d->sendingMessage = !last;
     return Error::None;

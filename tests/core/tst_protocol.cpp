@@ -76,6 +76,7 @@ private Q_SLOTS:
     void outgoingFragmentation();
     void streamedOutgoingMessage();
     void streamingMisuse();
+    void streamedPiecesAreFragmentedToo();
     void controlPayloadLimits();
     void closeCodesToSend_data();
     void closeCodesToSend();
@@ -558,6 +559,36 @@ void tst_Protocol::streamedOutgoingMessage()
     QCOMPARE(frames[1].header.opcode, Opcode::Ping);
     QCOMPARE(frames[2].header.opcode, Opcode::Continuation);
     QVERIFY(frames[2].header.fin);
+}
+
+void tst_Protocol::streamedPiecesAreFragmentedToo()
+{
+    ProtocolOptions options;
+    options.outgoingFragmentSize = 4;
+    Protocol server(Role::Server, options);
+    server.open(DeflateParameters{});
+    QCOMPARE(server.beginMessage(MessageType::Text, false), Error::None);
+    QCOMPARE(server.sendFragment("abcdef", false), Error::None);
+    QCOMPARE(server.sendFragment("ghij", true), Error::None);
+    const auto frames = parseFrames(drainOutput(server), Role::Server);
+    QCOMPARE(frames.size(), size_t(3));
+    QCOMPARE(frames[0].header.opcode, Opcode::Text);
+    QCOMPARE(frames[1].header.opcode, Opcode::Continuation);
+    QCOMPARE(frames[2].header.opcode, Opcode::Continuation);
+    QVERIFY(!frames[0].header.fin && !frames[1].header.fin && frames[2].header.fin);
+    QCOMPARE(frames[0].payload + frames[1].payload + frames[2].payload, std::string("abcdefghij"));
+
+    // Compressed: RSV1 on the message's first frame only.
+    QCOMPARE(server.beginMessage(MessageType::Binary), Error::None);
+    QCOMPARE(server.sendFragment(std::string(100, 'z'), true), Error::None);
+    const auto compressed = parseFrames(drainOutput(server), Role::Server);
+    QVERIFY(compressed.size() > 1);
+    QCOMPARE(compressed[0].header.rsv, Rsv::Rsv1);
+    for (std::size_t i = 1; i < compressed.size(); ++i) {
+        QCOMPARE(compressed[i].header.rsv, std::uint8_t(0));
+        QVERIFY(compressed[i].payload.size() <= 4);
+    }
+    QVERIFY(compressed.back().header.fin);
 }
 
 void tst_Protocol::streamingMisuse()
