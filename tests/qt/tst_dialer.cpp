@@ -351,7 +351,8 @@ void tst_Dialer::requestFields()
     QCOMPARE(headerValue(head, "X-Trace"), QByteArray("abc 123"));
     QCOMPARE(headerValue(head, "User-Agent"), QByteArray("tests/1"));
     QCOMPARE(headerCount(head, "Host"), 1);
-    QVERIFY(!head.headers.contains("Sec-WebSocket-Extensions"));
+    // Compression is on by default: the offer lets the server limit our window.
+    QCOMPARE(headerValue(head, "Sec-WebSocket-Extensions"), QByteArray("permessage-deflate; client_max_window_bits=12"));
     QVERIFY(!head.headers.contains("Authorization"));
     QVERIFY(!head.headers.contains("Cookie"));
     // The key: 16 random bytes in base64 (RFC 6455 §4.1).
@@ -501,7 +502,7 @@ void tst_Dialer::badResponse_data()
         << upgrade + "Sec-WebSocket-Accept: %ACCEPT%\r\nSec-WebSocket-Protocol: chat, other\r\n\r\n" << 101
         << QString::fromUtf8(WsKit::Core::errorText(WsKit::Core::Error::UnexpectedSubprotocol));
     QTest::newRow("extension not offered")
-        << upgrade + "Sec-WebSocket-Accept: %ACCEPT%\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n" << 101
+        << upgrade + "Sec-WebSocket-Accept: %ACCEPT%\r\nSec-WebSocket-Extensions: x-unknown\r\n\r\n" << 101
         << QString::fromUtf8(WsKit::Core::errorText(WsKit::Core::Error::UnexpectedExtension));
     QTest::newRow("not HTTP") << QByteArray("SSH-2.0-OpenSSH_9.2\r\n\r\n") << 0
                               << QString::fromUtf8(WsKit::Core::errorText(WsKit::Core::Error::MalformedResponse));
