@@ -5,6 +5,7 @@
 
 #include <WsKit/compressionoptions.h>
 #include <WsKit/connection.h>
+#include <WsKit/dialer.h>
 #include <WsKit/server.h>
 #include <WsKit/upgrader.h>
 
@@ -153,6 +154,89 @@ inline QByteArray describe(const Traffic &traffic)
         .arg(traffic.payloadOut)
         .arg(traffic.wireOut)
         .toUtf8();
+}
+
+// Compressible messages of 10 to 100 KB (JSON and text), a repeat, small and empty
+// ones and a binary one, as the peers' own scripts send them.
+inline QList<QPair<WsKit::Connection::MessageType, QByteArray>> echoMessages()
+{
+    using Type = WsKit::Connection::MessageType;
+    const auto feed = [](int records) {
+        QByteArray json = "[";
+        for (int i = 0; i < records; ++i) {
+            json += QStringLiteral(R"(%1{"id":%2,"user":"user%3","score":%4,"active":%5,"tags":["urgent","billing"]})")
+                        .arg(i ? QStringLiteral(",") : QString())
+                        .arg(i)
+                        .arg(i * 7 % 5)
+                        .arg(double(i * 7919 % 100000) / 100)
+                        .arg(i % 3 ? QStringLiteral("true") : QStringLiteral("false"))
+                        .toUtf8();
+        }
+        return json + "]";
+    };
+    return {{Type::Text, feed(100)},
+            {Type::Text, feed(300)},
+            {Type::Text, feed(900)},
+            {Type::Text, feed(100)}, // the same again: context takeover pays here
+            {Type::Binary, QByteArray("the quick brown fox jumps over the lazy dog. ").repeated(300)},
+            {Type::Text, QByteArray()},
+            {Type::Text, "x"},
+            {Type::Text, QByteArray("h\xc3\xa9llo w\xc3\xb6rld \xe2\x82\xac").repeated(10)}};
+}
+
+// Dials url with compression and waits for the outcome; nullptr and why on failure.
+inline WsKit::Connection *dial(const QUrl &url, const WsKit::CompressionOptions &compression, QObject *parent,
+                               QString &why)
+{
+    WsKit::ConnectionOptions options;
+    options.setCompression(compression);
+    options.setMaxMessageSize(64 * 1024 * 1024);
+    WsKit::Dialer dialer;
+    dialer.setConnectionOptions(options);
+    WsKit::Connection *connection = dialer.dial(url, {}, parent);
+    bool opened = false;
+    bool failed = false;
+    QObject context;
+    QObject::connect(connection, &WsKit::Connection::opened, &context, [&opened] { opened = true; });
+    QObject::connect(connection, &WsKit::Connection::errorOccurred, &context,
+                     [&failed, &why](WsKit::Connection::Error, const QString &text) {
+                         failed = true;
+                         why = text;
+                     });
+    if (!QTest::qWaitFor([&] { return opened || failed; }, 10000) || failed) {
+        if (why.isEmpty())
+            why = QStringLiteral("the dial did not end in time");
+        delete connection;
+        return nullptr;
+    }
+    return connection;
+}
+
+// Sends echoMessages() one at a time through an echo peer and checks each echo;
+// returns what went wrong (empty when nothing did) and counts the traffic.
+inline QString echoThrough(WsKit::Connection *connection, Traffic &traffic)
+{
+    QList<QByteArray> echoes;
+    QObject context;
+    QObject::connect(connection, &WsKit::Connection::messageReceived, &context,
+                     [&echoes](const QByteArray &payload) { echoes.append(payload); });
+    const QPair<qint64, qint64> start = tcpBytes(connection->socket());
+    const auto messages = echoMessages();
+    for (qsizetype i = 0; i < messages.size(); ++i) {
+        const QByteArray &payload = messages.at(i).second;
+        if (!connection->sendMessage(payload, messages.at(i).first))
+            return QStringLiteral("message %1 refused: %2").arg(i).arg(connection->errorString());
+        if (!QTest::qWaitFor([&] { return echoes.size() > i; }, 10000))
+            return QStringLiteral("no echo of message %1 (%2)").arg(i).arg(connection->errorString());
+        if (echoes.at(i) != payload)
+            return QStringLiteral("echo %1 differs: %2 bytes, sent %3").arg(i).arg(echoes.at(i).size()).arg(payload.size());
+        traffic.payloadIn += payload.size();
+        traffic.payloadOut += payload.size();
+    }
+    const QPair<qint64, qint64> end = tcpBytes(connection->socket());
+    traffic.wireIn = end.first - start.first;
+    traffic.wireOut = end.second - start.second;
+    return {};
 }
 
 // A child process that is killed when it outlives its time or the test.

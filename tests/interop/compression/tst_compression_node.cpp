@@ -1,7 +1,8 @@
 // permessage-deflate against Node's ws (installed into the build tree at test time):
-// its client against our Server, with and without context takeover and with
-// limited windows, each side's choice. Both ends must report the same agreement,
-// and the client counts the bytes on the wire to show both directions compressed.
+// its client against our Server and its server against our Dialer, with and
+// without context takeover and with limited windows, each side's choice. Both ends
+// must report the same agreement, and the bytes on the wire show both directions
+// were compressed.
 
 #include "compressioninterop.h"
 
@@ -27,6 +28,8 @@ class tst_CompressionNode : public QObject
 private Q_SLOTS:
     void nodeClient_data();
     void nodeClient();
+    void nodeServer_data();
+    void nodeServer();
 };
 
 void tst_CompressionNode::nodeClient_data()
@@ -89,6 +92,73 @@ void tst_CompressionNode::nodeClient()
     QCOMPARE(fixture.agreed.first(), agreed);
     qInfo() << describe(fixture.traffic.first()).constData();
     QVERIFY2(wasCompressed(fixture.traffic.first()), describe(fixture.traffic.first()).constData());
+}
+
+void tst_CompressionNode::nodeServer_data()
+{
+    QTest::addColumn<Settings>("clientSettings");
+    QTest::addColumn<QJsonObject>("options");    // ws's perMessageDeflate for its server
+    QTest::addColumn<QByteArray>("extensions"); // the server's answer
+    QTest::addColumn<Settings>("agreed");       // from the client's side
+
+    const QJsonObject everything{{QStringLiteral("threshold"), 0}};
+    auto with = [&everything](std::initializer_list<QPair<QString, QJsonValue>> values) {
+        QJsonObject options = everything;
+        for (const auto &[name, value] : values)
+            options.insert(name, value);
+        return options;
+    };
+    QTest::newRow("defaults") << Settings{} << everything
+                              << QByteArray("permessage-deflate; client_max_window_bits=12")
+                              << Settings{12, false, 15, false};
+    QTest::newRow("no context takeover, client's request")
+        << Settings{15, true, 15, true} << everything
+        << QByteArray("permessage-deflate; server_no_context_takeover; client_no_context_takeover")
+        << Settings{15, true, 15, true};
+    QTest::newRow("no context takeover, server's choice")
+        << Settings{15}
+        << with({{QStringLiteral("serverNoContextTakeover"), true}, {QStringLiteral("clientNoContextTakeover"), true}})
+        << QByteArray("permessage-deflate; server_no_context_takeover; client_no_context_takeover")
+        << Settings{15, true, 15, true};
+    QTest::newRow("max window bits, client's request")
+        << Settings{11, false, 10, false} << everything
+        << QByteArray("permessage-deflate; server_max_window_bits=10; client_max_window_bits=11")
+        << Settings{11, false, 10, false};
+    QTest::newRow("max window bits, server's choice")
+        << Settings{15}
+        << with({{QStringLiteral("serverMaxWindowBits"), 10}, {QStringLiteral("clientMaxWindowBits"), 9}})
+        << QByteArray("permessage-deflate; client_max_window_bits=9; server_max_window_bits=10")
+        << Settings{9, false, 10, false};
+}
+
+void tst_CompressionNode::nodeServer()
+{
+    QFETCH(Settings, clientSettings);
+    QFETCH(QJsonObject, options);
+    QFETCH(QByteArray, extensions);
+    QFETCH(Settings, agreed);
+
+    Peer node(QStringLiteral(WSKIT_NODE),
+              {QStringLiteral(WSKIT_COMPRESSION_PEERS "/node_peer.js"), QStringLiteral("server"), compactJson(options)},
+              nodeEnvironment());
+    QVERIFY(node.started());
+    const quint16 port = node.waitForLine("port ", 10000).toUShort();
+    QVERIFY2(port != 0, node.output().constData());
+
+    QString why;
+    WsKit::Connection *connection =
+        dial(QUrl(QStringLiteral("ws://127.0.0.1:%1/").arg(port)), clientSettings.options(), this, why);
+    QVERIFY2(connection, qPrintable(why));
+    QVERIFY(connection->isCompressionNegotiated());
+    QCOMPARE(Settings::of(connection->negotiatedCompression()), agreed);
+    QCOMPARE(node.waitForLine("response ", 10000), extensions);
+
+    Traffic traffic;
+    const QString problem = echoThrough(connection, traffic);
+    QVERIFY2(problem.isEmpty(), qPrintable(problem + QLatin1Char('\n') + QString::fromUtf8(node.output())));
+    qInfo() << describe(traffic).constData();
+    QVERIFY2(wasCompressed(traffic), describe(traffic).constData());
+    delete connection;
 }
 
 QTEST_MAIN(tst_CompressionNode)

@@ -1,7 +1,8 @@
 // permessage-deflate against Python's websockets (Debian python3-websockets): its
-// client against our Server, with and without context takeover and with limited
-// windows, each side's choice. Both ends must report the same agreement, and the
-// client counts the bytes on the wire to show both directions were compressed.
+// client against our Server and its server against our Dialer, with and without
+// context takeover and with limited windows, each side's choice. Both ends must
+// report the same agreement, and the bytes on the wire show both directions were
+// compressed.
 
 #include "compressioninterop.h"
 
@@ -16,6 +17,8 @@ class tst_CompressionPython : public QObject
 private Q_SLOTS:
     void pythonClient_data();
     void pythonClient();
+    void pythonServer_data();
+    void pythonServer();
 };
 
 void tst_CompressionPython::pythonClient_data()
@@ -67,6 +70,65 @@ void tst_CompressionPython::pythonClient()
     QCOMPARE(fixture.agreed.first(), agreed);
     qInfo() << describe(fixture.traffic.first()).constData();
     QVERIFY2(wasCompressed(fixture.traffic.first()), describe(fixture.traffic.first()).constData());
+}
+
+void tst_CompressionPython::pythonServer_data()
+{
+    QTest::addColumn<Settings>("clientSettings");
+    QTest::addColumn<QJsonObject>("serverConfig"); // ServerPerMessageDeflateFactory's arguments
+    QTest::addColumn<Settings>("agreed");          // from the client's side
+
+    QTest::newRow("defaults") << Settings{} << QJsonObject{} << Settings{12, false, 15, false};
+    QTest::newRow("no context takeover, client's request")
+        << Settings{15, true, 15, true} << QJsonObject{} << Settings{15, true, 15, true};
+    QTest::newRow("no context takeover, server's choice")
+        << Settings{15} << QJsonObject{{QStringLiteral("server_no_context_takeover"), true},
+                                       {QStringLiteral("client_no_context_takeover"), true}}
+        << Settings{15, true, 15, true};
+    QTest::newRow("max window bits, client's request")
+        << Settings{11, false, 10, false} << QJsonObject{} << Settings{11, false, 10, false};
+    QTest::newRow("max window bits, server's choice")
+        << Settings{15} << QJsonObject{{QStringLiteral("server_max_window_bits"), 10},
+                                       {QStringLiteral("client_max_window_bits"), 9}}
+        << Settings{9, false, 10, false};
+    QTest::newRow("our 8-bit window") << Settings{8} << QJsonObject{} << Settings{8, false, 15, false};
+}
+
+void tst_CompressionPython::pythonServer()
+{
+    QFETCH(Settings, clientSettings);
+    QFETCH(QJsonObject, serverConfig);
+    QFETCH(Settings, agreed);
+
+    Peer python(QStringLiteral(WSKIT_PYTHON),
+                {QStringLiteral(WSKIT_COMPRESSION_PEERS "/python_peer.py"), QStringLiteral("server"),
+                 compactJson(serverConfig)});
+    QVERIFY(python.started());
+    const quint16 port = python.waitForLine("port ", 10000).toUShort();
+    QVERIFY2(port != 0, python.output().constData());
+
+    QString why;
+    WsKit::Connection *connection =
+        dial(QUrl(QStringLiteral("ws://127.0.0.1:%1/").arg(port)), clientSettings.options(), this, why);
+    QVERIFY2(connection, qPrintable(why));
+    QVERIFY(connection->isCompressionNegotiated());
+    QCOMPARE(Settings::of(connection->negotiatedCompression()), agreed);
+    // The server's view: remote is the client.
+    const QJsonObject rfc = agreed.rfcParameters(WsKit::Connection::Role::Client);
+    const QJsonObject expected{
+        {QStringLiteral("remote_no_context_takeover"), rfc.value(QStringLiteral("client_no_context_takeover"))},
+        {QStringLiteral("local_no_context_takeover"), rfc.value(QStringLiteral("server_no_context_takeover"))},
+        {QStringLiteral("remote_max_window_bits"), rfc.value(QStringLiteral("client_max_window_bits"))},
+        {QStringLiteral("local_max_window_bits"), rfc.value(QStringLiteral("server_max_window_bits"))}};
+    const QByteArray serverView = python.waitForLine("agreed ", 10000);
+    QCOMPARE(QJsonDocument::fromJson(serverView).object(), expected);
+
+    Traffic traffic;
+    const QString problem = echoThrough(connection, traffic);
+    QVERIFY2(problem.isEmpty(), qPrintable(problem + QLatin1Char('\n') + QString::fromUtf8(python.output())));
+    qInfo() << describe(traffic).constData();
+    QVERIFY2(wasCompressed(traffic), describe(traffic).constData());
+    delete connection;
 }
 
 QTEST_MAIN(tst_CompressionPython)
