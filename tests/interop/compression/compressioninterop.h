@@ -18,7 +18,11 @@
 
 #include <linux/tcp.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 namespace CompressionInterop {
 
@@ -239,7 +243,8 @@ inline QString echoThrough(WsKit::Connection *connection, Traffic &traffic)
     return {};
 }
 
-// A child process that is killed when it outlives its time or the test.
+// A child process, in a process group of its own with everything it starts
+// (browsers start many), that is killed when it outlives its time or the test.
 class Peer
 {
 public:
@@ -248,15 +253,11 @@ public:
         m_process.setProcessChannelMode(QProcess::MergedChannels);
         if (!environment.isEmpty())
             m_process.setProcessEnvironment(environment);
+        m_process.setChildProcessModifier([] { ::setpgid(0, 0); });
         m_process.start(program, arguments);
+        m_group = pid_t(m_process.processId());
     }
-    ~Peer()
-    {
-        if (m_process.state() != QProcess::NotRunning) {
-            m_process.kill();
-            m_process.waitForFinished(5000);
-        }
-    }
+    ~Peer() { killGroup(); }
     Peer(const Peer &) = delete;
     Peer &operator=(const Peer &) = delete;
 
@@ -270,8 +271,7 @@ public:
         m_output += m_process.readAll();
         if (!ended) {
             m_output += "\n(killed after " + QByteArray::number(timeoutMs) + " ms)";
-            m_process.kill();
-            m_process.waitForFinished(5000);
+            killGroup();
             return false;
         }
         return m_process.exitStatus() == QProcess::NormalExit && m_process.exitCode() == 0;
@@ -302,8 +302,22 @@ public:
     }
 
 private:
+    // Kills the group and waits (up to 5 s) until none of it is left.
+    void killGroup()
+    {
+        if (m_group <= 0)
+            return;
+        ::kill(-m_group, SIGKILL);
+        m_process.waitForFinished(5000);
+        const bool gone = QTest::qWaitFor([this] { return ::kill(-m_group, 0) != 0 && errno == ESRCH; }, 5000);
+        if (!gone)
+            qWarning("process group %d outlived SIGKILL", int(m_group));
+        m_group = 0;
+    }
+
     QProcess m_process;
     QByteArray m_output;
+    pid_t m_group = 0;
 };
 
 } // namespace CompressionInterop
