@@ -22,6 +22,17 @@
 
 namespace {
 
+// Cases 12 and 13 (permessage-deflate) offer or accept every window size and
+// context takeover: accept up to 15 bits so each case gets what it asks for, and
+// compress every message, however small, so each one exercises the codec.
+WsKit::CompressionOptions suiteCompression()
+{
+    WsKit::CompressionOptions compression;
+    compression.setWindowBits(15);
+    compression.setThreshold(0);
+    return compression;
+}
+
 class Testee
 {
 public:
@@ -35,6 +46,7 @@ public:
         options.setMaxMessageSize(64 * 1024 * 1024);
         options.setMaxBufferedAmount(64 * 1024 * 1024);
         options.setIncomingStreaming(stream);
+        options.setCompression(suiteCompression());
         m_caseDialer.setConnectionOptions(options);
     }
 

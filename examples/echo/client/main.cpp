@@ -2,7 +2,7 @@
 // second, prints every reply, and on Ctrl-C closes the connection cleanly
 // (close frame, then waits for the server's) before it exits.
 //
-//   echo_client [ws://127.0.0.1:8080/echo] [--origin URL] [--insecure]
+//   echo_client [ws://127.0.0.1:8080/echo] [--origin URL] [--insecure] [--no-compression]
 
 #include <WsKit/connection.h>
 #include <WsKit/dialer.h>
@@ -58,8 +58,11 @@ int main(int argc, char *argv[])
                                           QStringLiteral("url"));
     const QCommandLineOption insecureOption(QStringLiteral("insecure"),
                                             QStringLiteral("wss: do not verify the server's certificate."));
+    const QCommandLineOption noCompressionOption(QStringLiteral("no-compression"),
+                                                 QStringLiteral("Do not offer permessage-deflate."));
     parser.addOption(originOption);
     parser.addOption(insecureOption);
+    parser.addOption(noCompressionOption);
     parser.process(app);
     const QStringList positional = parser.positionalArguments();
     const QUrl url(positional.isEmpty() ? QStringLiteral("ws://127.0.0.1:8080/echo") : positional.first());
@@ -68,6 +71,12 @@ int main(int argc, char *argv[])
         qWarning("cannot catch Ctrl-C; it will end the program at once");
 
     WsKit::Dialer dialer;
+    // permessage-deflate is offered by default; the server decides.
+    WsKit::ConnectionOptions options;
+    WsKit::CompressionOptions compression;
+    compression.setEnabled(!parser.isSet(noCompressionOption));
+    options.setCompression(compression);
+    dialer.setConnectionOptions(options);
     if (parser.isSet(insecureOption)) {
         QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
         tls.setPeerVerifyMode(QSslSocket::VerifyNone);
@@ -82,8 +91,9 @@ int main(int argc, char *argv[])
     QTimer ticker;
     ticker.setInterval(1000);
 
-    QObject::connect(connection, &WsKit::Connection::opened, &ticker, [&ticker] {
-        std::printf("connected; Ctrl-C to close\n");
+    QObject::connect(connection, &WsKit::Connection::opened, &ticker, [&ticker, connection] {
+        std::printf("connected (%s); Ctrl-C to close\n",
+                    connection->isCompressionNegotiated() ? "compressed" : "uncompressed");
         ticker.start();
     });
     QObject::connect(&ticker, &QTimer::timeout, connection, [connection] {
