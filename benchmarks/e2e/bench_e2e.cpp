@@ -9,25 +9,17 @@
 // memory can be read from /proc apart from the load generator's, which shares
 // the machine. The load generator is a client written on the protocol core.
 
-#include <WsKit/Core/handshake.h>
-#include <WsKit/Core/http.h>
-#include <WsKit/Core/protocol.h>
+#include "harness.h"
+
 #include <WsKit/connection.h>
 #include <WsKit/server.h>
 
 #include <QtCore/QCoreApplication>
 #include <QtCore/QElapsedTimer>
-#include <QtCore/QEventLoop>
-#include <QtCore/QFile>
-#include <QtCore/QProcess>
 #include <QtCore/QTimer>
-#include <QtNetwork/QTcpSocket>
 #include <QtWebSockets/QWebSocket>
 #include <QtWebSockets/QWebSocketServer>
 
-#include <unistd.h>
-
-#include <algorithm>
 #include <cstdio>
 #include <functional>
 #include <memory>
@@ -36,6 +28,7 @@
 namespace {
 
 using namespace WsKit;
+using namespace Harness;
 
 // ---- the servers ------------------------------------------------------------
 
@@ -85,174 +78,6 @@ int serveQtWebSockets()
     return qApp->exec();
 }
 
-// ---- the server process, seen from /proc ------------------------------------
-
-class ServerProcess
-{
-public:
-    explicit ServerProcess(const QString &implementation)
-    {
-        m_process.setProgram(QCoreApplication::applicationFilePath());
-        m_process.setArguments({QStringLiteral("--serve"), implementation});
-        m_process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        m_process.start();
-        m_process.waitForStarted();
-        while (!m_process.canReadLine() && m_process.waitForReadyRead(10000)) {
-        }
-        const QByteArray line = m_process.readLine().trimmed();
-        m_port = line.startsWith("port ") ? line.mid(5).toUShort() : 0;
-    }
-    ~ServerProcess()
-    {
-        m_process.kill();
-        m_process.waitForFinished();
-    }
-
-    quint16 port() const { return m_port; }
-
-    // User plus system CPU time in seconds.
-    double cpuSeconds() const
-    {
-        QFile stat(QStringLiteral("/proc/%1/stat").arg(m_process.processId()));
-        if (!stat.open(QIODevice::ReadOnly))
-            return 0;
-        const QByteArray text = stat.readAll();
-        const QList<QByteArray> fields = text.mid(text.lastIndexOf(')') + 2).split(' ');
-        // Fields 14 and 15 of the file (utime, stime); 3 is the first after the name.
-        return double(fields.at(11).toLongLong() + fields.at(12).toLongLong()) / double(sysconf(_SC_CLK_TCK));
-    }
-
-    qint64 residentBytes() const
-    {
-        QFile status(QStringLiteral("/proc/%1/status").arg(m_process.processId()));
-        if (!status.open(QIODevice::ReadOnly))
-            return 0;
-        for (const QByteArray &line : status.readAll().split('\n')) {
-            if (line.startsWith("VmRSS:"))
-                return line.mid(6).trimmed().split(' ').first().toLongLong() * 1024;
-        }
-        return 0;
-    }
-
-private:
-    QProcess m_process;
-    quint16 m_port = 0;
-};
-
-// ---- the load generator -----------------------------------------------------
-
-// One client connection: sends its messages keeping `window` of them in flight
-// and counts the echoes.
-class LoadClient : public QObject
-{
-public:
-    LoadClient(quint16 port, int total, int window, Core::MessageType type, const QByteArray &payload)
-        : m_protocol(Core::Role::Client, clientOptions())
-        , m_total(total)
-        , m_window(window)
-        , m_type(type)
-        , m_payload(payload)
-    {
-        connect(&m_socket, &QIODevice::readyRead, this, &LoadClient::readAvailable);
-        m_socket.connectToHost(QStringLiteral("127.0.0.1"), port);
-        m_socket.write("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                       "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
-    }
-
-    bool isOpen() const { return m_open; }
-    bool isDone() const { return m_received >= m_total; }
-    qint64 receivedBytes() const { return m_receivedBytes; }
-    bool failed() const { return m_failed; }
-
-    void start()
-    {
-        while (m_sent < m_total && m_sent - m_received < m_window)
-            sendOne();
-        flush();
-    }
-
-private:
-    static Core::ProtocolOptions clientOptions()
-    {
-        Core::ProtocolOptions options;
-        options.maxMessageSize = 0;
-        options.maskKeySource = [] { return Core::MaskKey{{0x12, 0x34, 0x56, 0x78}}; };
-        return options;
-    }
-
-    void sendOne()
-    {
-        m_protocol.sendMessage(m_type, {m_payload.constData(), std::size_t(m_payload.size())});
-        ++m_sent;
-    }
-
-    void flush()
-    {
-        const std::string_view output = m_protocol.pendingOutput();
-        if (!output.empty()) {
-            m_socket.write(output.data(), qint64(output.size()));
-            m_protocol.consumeOutput(output.size());
-        }
-    }
-
-    void readAvailable()
-    {
-        QByteArray bytes = m_socket.readAll();
-        if (!m_open) {
-            std::size_t consumed = 0;
-            if (m_head.parse(bytes.constData(), std::size_t(bytes.size()), consumed)
-                != Core::HttpHeadParser::Status::Complete)
-                return;
-            m_failed = m_head.response().status != 101;
-            m_open = !m_failed;
-            m_protocol.open();
-            bytes = bytes.mid(qsizetype(consumed));
-        }
-        m_protocol.receive(bytes.data(), std::size_t(bytes.size()));
-        for (Core::Event event = m_protocol.nextEvent(); event.type != Core::Event::Type::None;
-             event = m_protocol.nextEvent()) {
-            if (event.type != Core::Event::Type::Message)
-                continue;
-            ++m_received;
-            m_receivedBytes += qint64(event.payload.size());
-            if (m_sent < m_total)
-                sendOne();
-        }
-        flush();
-    }
-
-    QTcpSocket m_socket;
-    Core::Protocol m_protocol;
-    Core::HttpHeadParser m_head{Core::HttpHeadParser::Kind::Response};
-    int m_total;
-    int m_window;
-    Core::MessageType m_type;
-    QByteArray m_payload;
-    int m_sent = 0;
-    int m_received = 0;
-    qint64 m_receivedBytes = 0;
-    bool m_open = false;
-    bool m_failed = false;
-};
-
-template<typename Predicate>
-bool allClients(const std::vector<std::unique_ptr<LoadClient>> &clients, Predicate predicate)
-{
-    return std::all_of(clients.begin(), clients.end(), [&](const auto &client) { return predicate(*client); });
-}
-
-bool waitUntil(const std::function<bool()> &condition, int timeoutMs)
-{
-    QElapsedTimer timer;
-    timer.start();
-    while (!condition()) {
-        if (timer.elapsed() > timeoutMs)
-            return false;
-        QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 50);
-    }
-    return true;
-}
-
 struct Scenario {
     const char *name;
     int connections;
@@ -281,7 +106,7 @@ QByteArray payloadFor(Core::MessageType type, qsizetype size)
 
 Result runThroughput(const QString &implementation, const Scenario &scenario)
 {
-    ServerProcess server(implementation);
+    ServerProcess server({QStringLiteral("--serve"), implementation});
     Result result;
     if (!server.port())
         return result;
@@ -289,7 +114,7 @@ Result runThroughput(const QString &implementation, const Scenario &scenario)
     std::vector<std::unique_ptr<LoadClient>> clients;
     for (int i = 0; i < scenario.connections; ++i) {
         clients.push_back(std::make_unique<LoadClient>(server.port(), scenario.messagesPerConnection, scenario.window,
-                                                       scenario.type, payload));
+                                                       scenario.type, QList<QByteArray>{payload}));
     }
     if (!waitUntil([&] { return allClients(clients, std::mem_fn(&LoadClient::isOpen)); }, 30000))
         return result;
@@ -316,18 +141,19 @@ Result runThroughput(const QString &implementation, const Scenario &scenario)
 // Resident bytes the server needs per open, idle connection.
 double runIdle(const QString &implementation, int connections)
 {
-    ServerProcess server(implementation);
+    ServerProcess server({QStringLiteral("--serve"), implementation});
     if (!server.port())
         return 0;
     // One connection first, so one-time allocations are not counted.
-    auto warmup = std::make_unique<LoadClient>(server.port(), 0, 1, Core::MessageType::Binary, QByteArray());
+    const QList<QByteArray> none{QByteArray()};
+    auto warmup = std::make_unique<LoadClient>(server.port(), 0, 1, Core::MessageType::Binary, none);
     if (!waitUntil([&] { return warmup->isOpen(); }, 10000))
         return 0;
     waitUntil([] { return false; }, 300); // let the server settle
     const qint64 before = server.residentBytes();
     std::vector<std::unique_ptr<LoadClient>> clients;
     for (int i = 0; i < connections; ++i) {
-        clients.push_back(std::make_unique<LoadClient>(server.port(), 0, 1, Core::MessageType::Binary, QByteArray()));
+        clients.push_back(std::make_unique<LoadClient>(server.port(), 0, 1, Core::MessageType::Binary, none));
         if (i % 200 == 199)
             waitUntil([&] { return allClients(clients, std::mem_fn(&LoadClient::isOpen)); }, 30000);
     }
