@@ -44,6 +44,14 @@ bool writeAll(int fd, std::string_view bytes)
     return true;
 }
 
+bool flush(int fd, Protocol &protocol)
+{
+    const std::string_view output = protocol.pendingOutput();
+    const bool written = writeAll(fd, output);
+    protocol.consumeOutput(output.size());
+    return written;
+}
+
 // Handles one read; false when the peer is done.
 bool onReadable(int fd, Peer &peer, std::string &buffer)
 {
@@ -67,13 +75,18 @@ bool onReadable(int fd, Peer &peer, std::string &buffer)
     }
     peer.protocol.receive(data, available);
     for (Event event = peer.protocol.nextEvent(); event.type != Event::Type::None; event = peer.protocol.nextEvent()) {
-        if (event.type == Event::Type::Message)
+        if (event.type != Event::Type::Message)
+            continue;
+        // The echo goes out before the next event, while its payload is valid:
+        // the frame header, then the payload itself, as WsKit's Server sends it.
+        if (peer.protocol.sendMessageHeader(event.messageType, event.payload.size())) {
+            if (!flush(fd, peer.protocol) || !writeAll(fd, event.payload))
+                return false;
+        } else {
             peer.protocol.sendMessage(event.messageType, event.payload);
+        }
     }
-    const std::string_view output = peer.protocol.pendingOutput();
-    const bool written = writeAll(fd, output);
-    peer.protocol.consumeOutput(output.size());
-    return written && !peer.protocol.shouldCloseTransport();
+    return flush(fd, peer.protocol) && !peer.protocol.shouldCloseTransport();
 }
 
 } // namespace
