@@ -1,6 +1,7 @@
 #include "dialoperation_p.h"
 
 #include "connection_p.h"
+#include "headreader_p.h"
 
 #include <WsKit/Core/handshake.h>
 #include <WsKit/dialer.h>
@@ -140,16 +141,7 @@ void DialOperation::readResponse()
 
 void DialOperation::readHead()
 {
-    while (m_parser.status() == Core::HttpHeadParser::Status::NeedMore && m_socket->bytesAvailable() > 0) {
-        // Peek, then skip only the head: bytes after a 101 head are WebSocket
-        // frames that the Connection reads from the socket.
-        const QByteArray bytes = m_socket->peek(qMin<qint64>(m_socket->bytesAvailable(), ReadChunk));
-        std::size_t consumed = 0;
-        m_parser.parse(bytes.constData(), static_cast<std::size_t>(bytes.size()), consumed);
-        m_socket->skip(static_cast<qint64>(consumed));
-        if (consumed == 0)
-            break;
-    }
+    WsKit::readHead(m_socket, m_parser);
     switch (m_parser.status()) {
     case Core::HttpHeadParser::Status::NeedMore:
         return;

@@ -1,6 +1,7 @@
 #include "server_p.h"
 
 #include "httpreply_p.h"
+#include "headreader_p.h"
 #include "logging_p.h"
 
 #include <WsKit/Core/closecode.h>
@@ -59,16 +60,7 @@ void HandshakeReader::readHead()
         m_socket->skip(m_socket->bytesAvailable());
         return;
     }
-    while (m_parser.status() == Core::HttpHeadParser::Status::NeedMore && m_socket->bytesAvailable() > 0) {
-        // Peek, then skip only the head: bytes after it are WebSocket frames that
-        // the Connection reads from the socket.
-        const QByteArray bytes = m_socket->peek(qMin<qint64>(m_socket->bytesAvailable(), 16 * 1024));
-        std::size_t consumed = 0;
-        m_parser.parse(bytes.constData(), static_cast<std::size_t>(bytes.size()), consumed);
-        m_socket->skip(static_cast<qint64>(consumed));
-        if (consumed == 0)
-            break;
-    }
+    WsKit::readHead(m_socket, m_parser);
     switch (m_parser.status()) {
     case Core::HttpHeadParser::Status::NeedMore:
         return;

@@ -1,14 +1,16 @@
 // End-to-end echo benchmark: WsKit's Server against QtWebSockets'
-// QWebSocketServer under the same client load, in the same run.
+// QWebSocketServer under the same client load, in the same run, with the protocol
+// core on a bare epoll loop as the baseline of what the machine allows.
 //
 //   bench_e2e [--quick]              runs every scenario against both servers
 //   bench_e2e --only TEXT            only the scenarios whose name contains TEXT ("idle": memory)
-//   bench_e2e --serve wskit|qt       (internal) one echo server, prints its port
+//   bench_e2e --serve wskit|qt|epoll (internal) one echo server, prints its port
 //
 // Each scenario starts a fresh server process, so its CPU time and resident
 // memory can be read from /proc apart from the load generator's, which shares
 // the machine. The load generator is a client written on the protocol core.
 
+#include "epollechoserver.h"
 #include "harness.h"
 
 #include <WsKit/connection.h>
@@ -184,24 +186,31 @@ int runAll(bool quick, const QString &only)
             continue;
         const Result wskit = runThroughput(QStringLiteral("wskit"), scenario);
         const Result qt = runThroughput(QStringLiteral("qt"), scenario);
-        if (!wskit.ok || !qt.ok) {
+        const Result epoll = runThroughput(QStringLiteral("epoll"), scenario);
+        if (!wskit.ok || !qt.ok || !epoll.ok) {
             std::printf("  %-24s failed\n", scenario.name);
             return 1;
         }
         printRow(scenario.name, "WsKit", wskit);
         printRow("", "QtWebSockets", qt);
+        printRow("", "core on epoll", epoll);
         std::printf("  %-24s %-13s %11.2fx %9.2fx %13.2fx\n", "", "WsKit/Qt", wskit.messagesPerSecond / qt.messagesPerSecond,
                     wskit.megabytesPerSecond / qt.megabytesPerSecond,
                     wskit.serverMicrosecondsPerMessage / qt.serverMicrosecondsPerMessage);
+        std::printf("  %-24s %-13s %11.2fx %9.2fx %13.2fx\n", "", "WsKit/epoll",
+                    wskit.messagesPerSecond / epoll.messagesPerSecond, wskit.megabytesPerSecond / epoll.megabytesPerSecond,
+                    wskit.serverMicrosecondsPerMessage / epoll.serverMicrosecondsPerMessage);
     }
     if (!QStringLiteral("idle").contains(only))
         return 0;
     const int idle = quick ? 500 : 5000;
     const double wskitIdle = runIdle(QStringLiteral("wskit"), idle);
     const double qtIdle = runIdle(QStringLiteral("qt"), idle);
+    const double epollIdle = runIdle(QStringLiteral("epoll"), idle);
     std::printf("\n  resident memory per idle connection (%d connections)\n", idle);
     std::printf("  %-24s %-13s %10.0f bytes\n", "", "WsKit", wskitIdle);
     std::printf("  %-24s %-13s %10.0f bytes\n", "", "QtWebSockets", qtIdle);
+    std::printf("  %-24s %-13s %10.0f bytes\n", "", "core on epoll", epollIdle);
     std::printf("  %-24s %-13s %10.2fx\n", "", "WsKit/Qt", qtIdle > 0 ? wskitIdle / qtIdle : 0.0);
     return 0;
 }
@@ -213,8 +222,12 @@ int main(int argc, char *argv[])
     QCoreApplication app(argc, argv);
     const QStringList arguments = app.arguments();
     const qsizetype serve = arguments.indexOf(QStringLiteral("--serve"));
-    if (serve >= 0 && serve + 1 < arguments.size())
-        return arguments.at(serve + 1) == QStringLiteral("qt") ? serveQtWebSockets() : serveWsKit();
+    if (serve >= 0 && serve + 1 < arguments.size()) {
+        const QString implementation = arguments.at(serve + 1);
+        if (implementation == QStringLiteral("qt"))
+            return serveQtWebSockets();
+        return implementation == QStringLiteral("epoll") ? serveCoreOnEpoll() : serveWsKit();
+    }
     const qsizetype only = arguments.indexOf(QStringLiteral("--only"));
     return runAll(arguments.contains(QStringLiteral("--quick")),
                   only >= 0 && only + 1 < arguments.size() ? arguments.at(only + 1) : QString());

@@ -31,6 +31,15 @@ std::pair<std::uint16_t, std::string> sentClose(Protocol &protocol)
     return {close.code, std::string(close.reason)};
 }
 
+// The only event is the failure with error, closing the connection with closeCode.
+void expectFailure(const std::vector<Received> &events, Error error, std::uint16_t closeCode)
+{
+    QCOMPARE(events.size(), size_t(1));
+    QCOMPARE(events[0].type, Type::Failed);
+    QCOMPARE(events[0].error, error);
+    QCOMPARE(events[0].closeCode, closeCode);
+}
+
 } // namespace
 
 class tst_Protocol : public QObject
@@ -128,10 +137,7 @@ void tst_Protocol::serverReceivesUnmaskedFrame_fails()
 {
     Protocol server = openProtocol(Role::Server);
     const auto events = feed(server, serverFrame(Opcode::Text, "Hello"));
-    QCOMPARE(events.size(), size_t(1));
-    QCOMPARE(events[0].type, Type::Failed);
-    QCOMPARE(events[0].error, Error::UnmaskedClientFrame);
-    QCOMPARE(events[0].closeCode, CloseCode::ProtocolError);
+    expectFailure(events, Error::UnmaskedClientFrame, CloseCode::ProtocolError);
     QCOMPARE(sentClose(server).first, CloseCode::ProtocolError);
     QCOMPARE(server.state(), Protocol::State::Closed);
     QVERIFY(server.shouldCloseTransport());
@@ -141,8 +147,7 @@ void tst_Protocol::clientReceivesMaskedFrame_fails()
 {
     Protocol client = openProtocol(Role::Client);
     const auto events = feed(client, clientFrame(Opcode::Binary, "x"));
-    QCOMPARE(events.size(), size_t(1));
-    QCOMPARE(events[0].error, Error::MaskedServerFrame);
+    expectFailure(events, Error::MaskedServerFrame, CloseCode::ProtocolError);
     QCOMPARE(sentClose(client).first, CloseCode::ProtocolError);
     QVERIFY(client.shouldCloseTransport());
 }
@@ -181,8 +186,7 @@ void tst_Protocol::continuationWithoutStart_fails()
 {
     Protocol server = openProtocol(Role::Server);
     const auto events = feed(server, clientFrame(Opcode::Continuation, "lo"));
-    QCOMPARE(events.size(), size_t(1));
-    QCOMPARE(events[0].error, Error::UnexpectedContinuation);
+    expectFailure(events, Error::UnexpectedContinuation, CloseCode::ProtocolError);
     QCOMPARE(sentClose(server).first, CloseCode::ProtocolError);
 }
 
@@ -191,9 +195,7 @@ void tst_Protocol::newMessageWhileFragmented_fails()
     Protocol server = openProtocol(Role::Server);
     const auto events
         = feed(server, clientFrame(Opcode::Text, "Hel", false) + clientFrame(Opcode::Binary, "lo"));
-    QCOMPARE(events.size(), size_t(1));
-    QCOMPARE(events[0].error, Error::ExpectedContinuation);
-    QCOMPARE(events[0].closeCode, CloseCode::ProtocolError);
+    expectFailure(events, Error::ExpectedContinuation, CloseCode::ProtocolError);
 }
 
 void tst_Protocol::emptyMessages()
@@ -232,8 +234,7 @@ void tst_Protocol::fragmentedMessageOverLimit_fails()
     const auto events = feed(server, clientFrame(Opcode::Text, "123456", false)
                                          + clientFrame(Opcode::Continuation, "7890", false)
                                          + clientFrame(Opcode::Continuation, "1", true));
-    QCOMPARE(events.size(), size_t(1));
-    QCOMPARE(events[0].error, Error::MessageTooBig);
+    expectFailure(events, Error::MessageTooBig, CloseCode::MessageTooBig);
 }
 
 void tst_Protocol::messageAtLimitIsAccepted()
@@ -268,8 +269,7 @@ void tst_Protocol::invalidUtf8FailsMidFragmentedMessage()
     const auto events = feed(server, clientFrame(Opcode::Text, "\xce\xba\xe1\xbd\xb9", false)
                                          + clientFrame(Opcode::Continuation, "\xf4\x90\x80\x80", false)
                                          + clientFrame(Opcode::Continuation, "ok"));
-    QCOMPARE(events.size(), size_t(1));
-    QCOMPARE(events[0].error, Error::InvalidUtf8);
+    expectFailure(events, Error::InvalidUtf8, CloseCode::InvalidPayload);
 }
 
 void tst_Protocol::codePointSplitAcrossFrames()
@@ -284,9 +284,7 @@ void tst_Protocol::truncatedCodePointAtMessageEnd_fails()
 {
     Protocol server = openProtocol(Role::Server);
     const auto events = feed(server, clientFrame(Opcode::Text, "abc\xe2\x82"));
-    QCOMPARE(events.size(), size_t(1));
-    QCOMPARE(events[0].error, Error::InvalidUtf8);
-    QCOMPARE(events[0].closeCode, CloseCode::InvalidPayload);
+    expectFailure(events, Error::InvalidUtf8, CloseCode::InvalidPayload);
 }
 
 void tst_Protocol::binaryMessageIsNotValidated()
@@ -342,9 +340,7 @@ void tst_Protocol::reservedBitsWithoutExtension_fails()
     for (std::uint8_t rsv : {Rsv::Rsv1, Rsv::Rsv2, Rsv::Rsv3}) {
         Protocol server = openProtocol(Role::Server);
         const auto events = feed(server, clientFrame(Opcode::Text, "x", true, rsv));
-        QCOMPARE(events.size(), size_t(1));
-        QCOMPARE(events[0].error, Error::ReservedBitsSet);
-        QCOMPARE(events[0].closeCode, CloseCode::ProtocolError);
+        expectFailure(events, Error::ReservedBitsSet, CloseCode::ProtocolError);
     }
 }
 
@@ -409,8 +405,7 @@ void tst_Protocol::onByteClosePayload_fails()
 {
     Protocol server = openProtocol(Role::Server);
     const auto events = feed(server, clientFrame(Opcode::Close, "\x03"));
-    QCOMPARE(events.size(), size_t(1));
-    QCOMPARE(events[0].error, Error::InvalidClosePayload);
+    expectFailure(events, Error::InvalidClosePayload, CloseCode::ProtocolError);
     QCOMPARE(sentClose(server).first, CloseCode::ProtocolError);
 }
 
@@ -418,8 +413,7 @@ void tst_Protocol::closeReasonInvalidUtf8_fails()
 {
     Protocol server = openProtocol(Role::Server);
     const auto events = feed(server, clientFrame(Opcode::Close, closePayload(1000, "\xce\xba\xe1\xbd\xb9\xed\xa0\x80")));
-    QCOMPARE(events.size(), size_t(1));
-    QCOMPARE(events[0].error, Error::InvalidUtf8);
+    expectFailure(events, Error::InvalidUtf8, CloseCode::InvalidPayload);
     QCOMPARE(sentClose(server).first, CloseCode::InvalidPayload);
 }
 
@@ -817,17 +811,14 @@ void tst_Protocol::rsv1OnContinuation_fails()
 {
     auto [client, server] = compressedPair({});
     const auto events = feed(server, clientFrame(Opcode::Text, "a", false) + clientFrame(Opcode::Continuation, "b", true, Rsv::Rsv1));
-    QCOMPARE(events.size(), size_t(1));
-    QCOMPARE(events[0].error, Error::ReservedBitsSet);
+    expectFailure(events, Error::ReservedBitsSet, CloseCode::ProtocolError);
 }
 
 void tst_Protocol::rsv1OnControlFrame_fails()
 {
     auto [client, server] = compressedPair({});
     const auto events = feed(server, clientFrame(Opcode::Ping, "a", true, Rsv::Rsv1));
-    QCOMPARE(events.size(), size_t(1));
-    QCOMPARE(events[0].error, Error::ReservedBitsSet);
-    QCOMPARE(events[0].closeCode, CloseCode::ProtocolError);
+    expectFailure(events, Error::ReservedBitsSet, CloseCode::ProtocolError);
 }
 
 void tst_Protocol::compressedBombFailsWith1009()
@@ -839,18 +830,14 @@ void tst_Protocol::compressedBombFailsWith1009()
     const std::string wire = drainOutput(client);
     QVERIFY(wire.size() < 64 * 1024); // ten megabytes of zeros deflate to a few KiB
     const auto events = feed(server, wire);
-    QCOMPARE(events.size(), size_t(1));
-    QCOMPARE(events[0].error, Error::MessageTooBig);
-    QCOMPARE(events[0].closeCode, CloseCode::MessageTooBig);
+    expectFailure(events, Error::MessageTooBig, CloseCode::MessageTooBig);
 }
 
 void tst_Protocol::corruptCompressedData_fails()
 {
     auto [client, server] = compressedPair({});
     const auto events = feed(server, clientFrame(Opcode::Binary, "\xff\xff\xff\xff\xff", true, Rsv::Rsv1));
-    QCOMPARE(events.size(), size_t(1));
-    QCOMPARE(events[0].error, Error::InvalidCompressedData);
-    QCOMPARE(events[0].closeCode, CloseCode::InvalidPayload);
+    expectFailure(events, Error::InvalidCompressedData, CloseCode::InvalidPayload);
 }
 
 void tst_Protocol::compressedInvalidUtf8_fails()
@@ -859,8 +846,7 @@ void tst_Protocol::compressedInvalidUtf8_fails()
     // The client sends bytes as text without validating: the server must catch it.
     QCOMPARE(client.sendMessage(MessageType::Text, "valid start \xed\xa0\x80 surrogate"), Error::None);
     const auto events = feed(server, drainOutput(client));
-    QCOMPARE(events.size(), size_t(1));
-    QCOMPARE(events[0].error, Error::InvalidUtf8);
+    expectFailure(events, Error::InvalidUtf8, CloseCode::InvalidPayload);
 }
 
 void tst_Protocol::outputBufferIsConsumedInParts()

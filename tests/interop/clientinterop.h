@@ -1,11 +1,12 @@
 #pragma once
 // What the client interop tests share: starting a peer program that prints
-// "READY <port>", reading the handshake report a peer sends first, and the
-// exchanges every peer must echo.
+// "READY <port>", reading the handshake report a peer sends first, the
+// exchanges every peer must echo, and a refused upgrade.
 
 #include "dialertestutil.h"
 
 #include <WsKit/connection.h>
+#include <WsKit/dialer.h>
 
 #include <QtCore/QJsonArray>
 #include <QtCore/QJsonDocument>
@@ -66,6 +67,56 @@ inline void checkEchoes(Connection *connection)
         QCOMPARE(received[i], sent[i]);
         QCOMPARE(receivedTypes[i], sentTypes[i]);
     }
+}
+
+// Dials url on a peer that sends its handshake report first, checks the echoes
+// and closes normally.
+inline void checkEchoesAndClose(const QUrl &url)
+{
+    WsKit::Dialer dialer;
+    QObject owner;
+    Connection *connection = dialer.dial(url, {}, &owner);
+    MessageQueue messages(connection);
+    const Outcome outcome = waitForOutcome(connection);
+    QVERIFY2(outcome.opened, qPrintable(outcome.errorString));
+    QVERIFY(!handshakeReport(messages).isEmpty());
+    checkEchoes(connection);
+    if (QTest::currentTestFailed())
+        return;
+    QCOMPARE(closeAndWait(connection), 1000);
+    QCOMPARE(connection->error(), Connection::Error::NoError);
+}
+
+// What a peer answers when it refuses the upgrade.
+struct Refusal {
+    int status = 0;
+    QString reason; // the reason phrase of the status line
+    QByteArray body;
+    QByteArray field; // a header field the peer adds, with this value
+    QByteArray value;
+};
+
+// Dials url on a peer that refuses the upgrade: the dial fails with
+// HandshakeFailed, naming the status line, and the response is the peer's.
+inline void checkRefusal(const QUrl &url, const Refusal &expected)
+{
+    WsKit::Dialer dialer;
+    QObject owner;
+    Connection *connection = dialer.dial(url, {}, &owner);
+    const Outcome outcome = waitForOutcome(connection);
+    QVERIFY(!outcome.opened);
+    QCOMPARE(outcome.error, Connection::Error::HandshakeFailed);
+    const QString statusLine = QStringLiteral("%1 %2").arg(expected.status).arg(expected.reason);
+    QVERIFY2(outcome.errorString.contains(statusLine), qPrintable(outcome.errorString));
+    const WsKit::HttpResponse response = connection->handshakeResponse();
+    QCOMPARE(response.statusCode(), expected.status);
+    QCOMPARE(response.body(), expected.body);
+    QByteArrayList values;
+    for (const auto &[name, value] : response.headers()) {
+        if (name.compare(expected.field, Qt::CaseInsensitive) == 0)
+            values.append(value);
+    }
+    QCOMPARE(values, QByteArrayList{expected.value});
 }
 
 } // namespace ClientInterop

@@ -44,16 +44,7 @@ void tst_ClientNode::echoes()
     ChildProcess peer;
     const quint16 port = startServer(peer);
     QVERIFY2(port, peer.output().constData());
-    Dialer dialer;
-    Connection *connection = dialer.dial(QUrl(QStringLiteral("ws://127.0.0.1:%1/").arg(port)), {}, this);
-    MessageQueue messages(connection);
-    const Outcome outcome = waitForOutcome(connection);
-    QVERIFY2(outcome.opened, qPrintable(outcome.errorString));
-    QVERIFY(!handshakeReport(messages).isEmpty());
-    checkEchoes(connection);
-    QCOMPARE(closeAndWait(connection), 1000);
-    QCOMPARE(connection->error(), Connection::Error::NoError);
-    delete connection;
+    checkEchoesAndClose(QUrl(QStringLiteral("ws://127.0.0.1:%1/").arg(port)));
 }
 
 void tst_ClientNode::requestAsTheServerSawIt()
@@ -88,22 +79,8 @@ void tst_ClientNode::refusal()
     ChildProcess peer;
     const quint16 port = startServer(peer);
     QVERIFY2(port, peer.output().constData());
-    Dialer dialer;
-    Connection *connection = dialer.dial(QUrl(QStringLiteral("ws://127.0.0.1:%1/forbidden").arg(port)), {}, this);
-    const Outcome outcome = waitForOutcome(connection);
-    QVERIFY(!outcome.opened);
-    QCOMPARE(outcome.error, Connection::Error::HandshakeFailed);
-    QVERIFY2(outcome.errorString.contains(QStringLiteral("401 Unauthorized")), qPrintable(outcome.errorString));
-    const WsKit::HttpResponse response = connection->handshakeResponse();
-    QCOMPARE(response.statusCode(), 401);
-    QCOMPARE(response.body(), QByteArray("Unauthorized"));
-    QByteArray challenge;
-    for (const auto &[name, value] : response.headers()) {
-        if (name.compare("WWW-Authenticate", Qt::CaseInsensitive) == 0)
-            challenge = value;
-    }
-    QCOMPARE(challenge, QByteArray("Bearer realm=\"node\""));
-    delete connection;
+    checkRefusal(QUrl(QStringLiteral("ws://127.0.0.1:%1/forbidden").arg(port)),
+                 {401, QStringLiteral("Unauthorized"), "Unauthorized", "WWW-Authenticate", "Bearer realm=\"node\""});
 }
 
 QTEST_MAIN(tst_ClientNode)

@@ -37,6 +37,19 @@ public:
         });
     }
 
+    // ws://127.0.0.1:<port><path>, for a server listening in NonSecureMode.
+    QUrl url(const QString &path = QStringLiteral("/")) const
+    {
+        return QUrl(QStringLiteral("ws://127.0.0.1:%1%2").arg(server.serverPort()).arg(path));
+    }
+
+    // The socket of the one connection accepted, once it is there; nullptr
+    // when it does not come.
+    QWebSocket *waitForSocket()
+    {
+        return spinUntil([this] { return sockets.size() == 1; }) ? sockets.first() : nullptr;
+    }
+
     QWebSocketServer server;
     QList<QWebSocket *> sockets;
 };
@@ -71,8 +84,7 @@ void tst_ClientQtWebSockets::echoes()
     QtEchoServer peer(QWebSocketServer::NonSecureMode);
     QVERIFY(peer.server.listen(QHostAddress::LocalHost));
     Dialer dialer;
-    Connection *connection =
-        dialer.dial(QUrl(QStringLiteral("ws://127.0.0.1:%1/").arg(peer.server.serverPort())), {}, this);
+    Connection *connection = dialer.dial(peer.url(), {}, this);
     const Outcome outcome = waitForOutcome(connection);
     QVERIFY2(outcome.opened, qPrintable(outcome.errorString));
     checkEchoes(connection);
@@ -85,14 +97,13 @@ void tst_ClientQtWebSockets::requestAsTheServerSawIt()
     QVERIFY(peer.server.listen(QHostAddress::LocalHost));
     Dialer dialer;
     dialer.setSubprotocols({QStringLiteral("superchat"), QStringLiteral("other")});
-    Connection *connection = dialer.dial(
-        QUrl(QStringLiteral("ws://127.0.0.1:%1/qt/path?k=v").arg(peer.server.serverPort())),
-        {{"Origin", "http://qt.example"}}, this);
+    Connection *connection =
+        dialer.dial(peer.url(QStringLiteral("/qt/path?k=v")), {{"Origin", "http://qt.example"}}, this);
     const Outcome outcome = waitForOutcome(connection);
     QVERIFY2(outcome.opened, qPrintable(outcome.errorString));
     QCOMPARE(connection->subprotocol(), QStringLiteral("superchat"));
-    QVERIFY(spinUntil([&] { return peer.sockets.size() == 1; }));
-    QWebSocket *accepted = peer.sockets.first();
+    QWebSocket *accepted = peer.waitForSocket();
+    QVERIFY(accepted);
     QCOMPARE(accepted->subprotocol(), QStringLiteral("superchat"));
     QCOMPARE(accepted->origin(), QStringLiteral("http://qt.example"));
     QCOMPARE(accepted->requestUrl().path(), QStringLiteral("/qt/path"));
@@ -105,12 +116,12 @@ void tst_ClientQtWebSockets::serverCloses()
     QtEchoServer peer(QWebSocketServer::NonSecureMode);
     QVERIFY(peer.server.listen(QHostAddress::LocalHost));
     Dialer dialer;
-    Connection *connection =
-        dialer.dial(QUrl(QStringLiteral("ws://127.0.0.1:%1/").arg(peer.server.serverPort())), {}, this);
+    Connection *connection = dialer.dial(peer.url(), {}, this);
     QVERIFY(waitForOutcome(connection).opened);
-    QVERIFY(spinUntil([&] { return peer.sockets.size() == 1; }));
+    QWebSocket *accepted = peer.waitForSocket();
+    QVERIFY(accepted);
     QSignalSpy closed(connection, &Connection::closed);
-    peer.sockets.first()->close(QWebSocketProtocol::CloseCode(4000), QStringLiteral("done for today"));
+    accepted->close(QWebSocketProtocol::CloseCode(4000), QStringLiteral("done for today"));
     QVERIFY(closed.wait(5000));
     QCOMPARE(closed.first().at(0).toInt(), 4000);
     QCOMPARE(closed.first().at(1).toString(), QStringLiteral("done for today"));
@@ -123,11 +134,10 @@ void tst_ClientQtWebSockets::clientCloses()
     QtEchoServer peer(QWebSocketServer::NonSecureMode);
     QVERIFY(peer.server.listen(QHostAddress::LocalHost));
     Dialer dialer;
-    Connection *connection =
-        dialer.dial(QUrl(QStringLiteral("ws://127.0.0.1:%1/").arg(peer.server.serverPort())), {}, this);
+    Connection *connection = dialer.dial(peer.url(), {}, this);
     QVERIFY(waitForOutcome(connection).opened);
-    QVERIFY(spinUntil([&] { return peer.sockets.size() == 1; }));
-    QWebSocket *accepted = peer.sockets.first();
+    QWebSocket *accepted = peer.waitForSocket();
+    QVERIFY(accepted);
     QSignalSpy disconnected(accepted, &QWebSocket::disconnected);
     QCOMPARE(closeAndWait(connection), 1000);
     QVERIFY(disconnected.size() == 1 || disconnected.wait(5000));
@@ -139,16 +149,10 @@ void tst_ClientQtWebSockets::clientCloses()
 void tst_ClientQtWebSockets::tls()
 {
     QtEchoServer peer(QWebSocketServer::SecureMode);
-    QSslConfiguration serverTls = QSslConfiguration::defaultConfiguration();
-    serverTls.setLocalCertificate(m_pki.server);
-    serverTls.setPrivateKey(m_pki.serverKey);
-    serverTls.setPeerVerifyMode(QSslSocket::VerifyNone);
-    peer.server.setSslConfiguration(serverTls);
+    peer.server.setSslConfiguration(TestPki::serverConfiguration(m_pki.server, m_pki.serverKey));
     QVERIFY(peer.server.listen(QHostAddress::LocalHost));
     Dialer dialer;
-    QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
-    tls.addCaCertificate(m_pki.ca);
-    dialer.setSslConfiguration(tls);
+    dialer.setSslConfiguration(m_pki.trustingConfiguration());
     Connection *connection =
         dialer.dial(QUrl(QStringLiteral("wss://localhost:%1/").arg(peer.server.serverPort())), {}, this);
     const Outcome outcome = waitForOutcome(connection);

@@ -6,7 +6,8 @@ execute_process(COMMAND ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${SCRAT
                 OUTPUT_QUIET COMMAND_ERROR_IS_FATAL ANY)
 execute_process(COMMAND ${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/package -B ${SCRATCH_DIR}/build -G Ninja
                         -DCMAKE_PREFIX_PATH=${SCRATCH_DIR}/prefix "-DWSKIT_COMPONENTS=${COMPONENTS}"
-                        -DCMAKE_CXX_COMPILER=${CXX_COMPILER}
+                        -DCMAKE_CXX_COMPILER=${CXX_COMPILER} "-DCMAKE_CXX_FLAGS=${CONSUMER_FLAGS}"
+                        "-DCMAKE_EXE_LINKER_FLAGS=${CONSUMER_FLAGS}"
                 COMMAND_ERROR_IS_FATAL ANY)
 execute_process(COMMAND ${CMAKE_COMMAND} --build ${SCRATCH_DIR}/build COMMAND_ERROR_IS_FATAL ANY)
 execute_process(COMMAND ${SCRATCH_DIR}/build/consumer_core COMMAND_ERROR_IS_FATAL ANY)

@@ -168,26 +168,26 @@ private:
 };
 
 // The base of the conformance test classes (which declare the slots): one echo
-// server per class instance, and the steps every case is made of.
+// server per run, and the steps every case is made of.
 class ConformanceTest : public QObject
 {
 public:
-    explicit ConformanceTest(EchoMode mode)
-        : m_mode(mode)
+    // Runs the test functions against an echo server in mode that lives as long
+    // as the run.
+    int run(EchoMode mode, int argc, char **argv)
     {
+        m_mode = mode;
+        qInfo("echo server mode: %s", streaming() ? "incoming streaming, echoed chunk by chunk" : "assembled messages");
+        m_server = std::make_unique<EchoServer>(m_mode);
+        const int status = QTest::qExec(this, argc, argv);
+        m_server.reset();
+        return status;
     }
 
 protected:
     EchoMode mode() const { return m_mode; }
     bool streaming() const { return m_mode == EchoMode::Streaming; }
     EchoServer &server() { return *m_server; }
-
-    void startServer()
-    {
-        qInfo("echo server mode: %s", streaming() ? "incoming streaming, echoed chunk by chunk" : "assembled messages");
-        m_server = std::make_unique<EchoServer>(m_mode);
-    }
-    void stopServer() { m_server.reset(); }
 
     // A connected client; the test fails when the handshake does not succeed.
     void connectClient(RawClient &client, EchoServer *echoServer = nullptr)
@@ -218,6 +218,13 @@ protected:
                        quint16 serverCode, EchoServer *echoServer = nullptr)
     {
         client.sendFrame(closeFrame(closePayloadSent));
+        expectCloseAnswered(client, replyCodes, serverCode, echoServer);
+    }
+
+    // The close frame the client sent is answered as closeByClient describes.
+    void expectCloseAnswered(RawClient &client, const QList<int> &replyCodes, quint16 serverCode,
+                             EchoServer *echoServer = nullptr)
+    {
         expectCloseFrame(client, replyCodes);
         if (QTest::currentTestFailed())
             return;
@@ -302,6 +309,18 @@ protected:
         }
     }
 
+    // Connects client, sends frames (in chops of chopSize bytes, or each frame
+    // synced) and expects exactly these events.
+    void sendAndExpect(RawClient &client, const QList<OutFrame> &frames, qsizetype chopSize, bool sync,
+                       const QList<Event> &expected)
+    {
+        connectClient(client);
+        if (QTest::currentTestFailed())
+            return;
+        client.sendFrames(frames, chopSize, sync);
+        expectEvents(client, expected);
+    }
+
     // The common shape of a case: send frames (in chops of chopSize bytes, or each
     // frame synced), expect exactly these events, then either the server fails the
     // connection with failCode or, when failCode is 0, the client closes normally.
@@ -309,11 +328,7 @@ protected:
                  quint16 failCode)
     {
         RawClient client;
-        connectClient(client);
-        if (QTest::currentTestFailed())
-            return;
-        client.sendFrames(frames, chopSize, sync);
-        expectEvents(client, expected);
+        sendAndExpect(client, frames, chopSize, sync, expected);
         if (QTest::currentTestFailed())
             return;
         if (failCode != 0)
@@ -339,7 +354,7 @@ private:
         return names.join(QLatin1Char(','));
     }
 
-    EchoMode m_mode;
+    EchoMode m_mode = EchoMode::Assembled;
     std::unique_ptr<EchoServer> m_server;
 };
 
@@ -350,25 +365,15 @@ Q_DECLARE_METATYPE(Conformance::Event)
 
 namespace Conformance {
 
-// Runs a test class once against each echo mode, as separately named classes.
+// Runs a test class once against each echo mode.
 #define WSKIT_CONFORMANCE_MAIN(Class)                                                                    \
-    class Class##Assembled : public Class                                                                \
-    {                                                                                                    \
-    public:                                                                                              \
-        Class##Assembled() : Class(Conformance::EchoMode::Assembled) { setObjectName(#Class "Assembled"); } \
-    };                                                                                                   \
-    class Class##Streaming : public Class                                                                \
-    {                                                                                                    \
-    public:                                                                                              \
-        Class##Streaming() : Class(Conformance::EchoMode::Streaming) { setObjectName(#Class "Streaming"); } \
-    };                                                                                                   \
     int main(int argc, char **argv)                                                                      \
     {                                                                                                    \
         QCoreApplication app(argc, argv);                                                                \
-        Class##Assembled assembled;                                                                      \
-        Class##Streaming streaming;                                                                      \
-        int status = QTest::qExec(&assembled, argc, argv);                                               \
-        status |= QTest::qExec(&streaming, argc, argv);                                                  \
+        Class assembled;                                                                                 \
+        Class streaming;                                                                                 \
+        int status = assembled.run(Conformance::EchoMode::Assembled, argc, argv);                        \
+        status |= streaming.run(Conformance::EchoMode::Streaming, argc, argv);                           \
         return status;                                                                                   \
     }
 

@@ -1,11 +1,12 @@
 #pragma once
-// Helpers of the client tests: waiting for a dial's outcome, peers and proxies
+// Helpers of the client tests: an echo server, waiting for a dial's outcome, peers and proxies
 // run as child processes, a raw TCP server that answers handshakes byte for
 // byte, and a test PKI made with openssl.
 
 #include <WsKit/Core/handshake.h>
 #include <WsKit/Core/http.h>
 #include <WsKit/connection.h>
+#include <WsKit/server.h>
 
 #include <QtCore/QCoreApplication>
 #include <QtCore/QDeadlineTimer>
@@ -16,12 +17,14 @@
 #include <QtCore/QRegularExpression>
 #include <QtCore/QThread>
 #include <QtNetwork/QSslCertificate>
+#include <QtNetwork/QSslConfiguration>
 #include <QtNetwork/QSslKey>
 #include <QtNetwork/QTcpServer>
 #include <QtNetwork/QTcpSocket>
 
 #include <chrono>
 #include <functional>
+#include <memory>
 
 namespace DialerTest {
 
@@ -40,9 +43,19 @@ inline bool spinUntil(const std::function<bool()> &done, std::chrono::millisecon
     return true;
 }
 
-// How a dial ended: opened, or failed with an error. Watches from construction,
-// so create it before anything can run the event loop.
-class DialWatch
+// How a dial ended: opened, or failed with an error.
+struct Outcome {
+    bool finished = false;
+    bool opened = false;
+    Connection::Error error = Connection::Error::NoError;
+    QString errorString;
+    int errorSignals = 0;
+    int closedSignals = 0;
+};
+
+// Records the outcome of a dial as it happens. Watches from construction, so
+// create it before anything can run the event loop.
+class DialWatch : public Outcome
 {
 public:
     explicit DialWatch(Connection *connection)
@@ -70,62 +83,67 @@ public:
         return spinUntil([this] { return finished || !m_connection; }, timeout);
     }
 
-    bool finished = false;
-    bool opened = false;
-    Connection::Error error = Connection::Error::NoError;
-    QString errorString;
-    int errorSignals = 0;
-    int closedSignals = 0;
-
 private:
     QPointer<Connection> m_connection;
     QObject m_context;
 };
 
-struct Outcome {
-    bool finished = false;
-    bool opened = false;
-    Connection::Error error = Connection::Error::NoError;
-    QString errorString;
-    int errorSignals = 0;
-    int closedSignals = 0;
-};
+// Sends every message connection receives back as it came.
+inline void echoMessages(Connection *connection)
+{
+    QObject::connect(connection, &Connection::messageReceived, connection,
+                     [connection](const QByteArray &payload, Connection::MessageType type) {
+                         connection->sendMessage(payload, type);
+                     });
+}
+
+// Our own server (ws, or wss with tls) on address, echoing every message;
+// nullptr when it cannot listen.
+inline std::unique_ptr<WsKit::Server> startEchoServer(const QSslConfiguration &tls = {},
+                                                      const QHostAddress &address = QHostAddress::LocalHost)
+{
+    auto server = std::make_unique<WsKit::Server>();
+    if (!tls.isNull())
+        server->setSslConfiguration(tls);
+    QObject::connect(server.get(), &WsKit::Server::newConnection, server.get(), &echoMessages);
+    if (!server->listen(address, 0))
+        return nullptr;
+    return server;
+}
 
 // Waits for connection (just dialed, the event loop not run since) to open or fail.
 inline Outcome waitForOutcome(Connection *connection, std::chrono::milliseconds timeout = 10s)
 {
     DialWatch watch(connection);
     watch.wait(timeout);
-    return {watch.finished, watch.opened, watch.error, watch.errorString, watch.errorSignals, watch.closedSignals};
+    return watch;
 }
 
-// Receives the next text message (or nothing within the timeout).
-inline QString nextText(Connection *connection, std::chrono::milliseconds timeout = 10s)
+// Receives the next message that messageSignal carries (or an empty one when
+// none comes within the timeout).
+template <typename Message, typename Signal>
+Message nextMessage(Connection *connection, Signal messageSignal, std::chrono::milliseconds timeout)
 {
-    QString text;
+    Message first;
     bool received = false;
     QObject context;
-    QObject::connect(connection, &Connection::textMessageReceived, &context, [&](const QString &message) {
+    QObject::connect(connection, messageSignal, &context, [&](const Message &message) {
         if (!received)
-            text = message;
+            first = message;
         received = true;
     });
     spinUntil([&] { return received; }, timeout);
-    return text;
+    return first;
+}
+
+inline QString nextText(Connection *connection, std::chrono::milliseconds timeout = 10s)
+{
+    return nextMessage<QString>(connection, &Connection::textMessageReceived, timeout);
 }
 
 inline QByteArray nextBinary(Connection *connection, std::chrono::milliseconds timeout = 10s)
 {
-    QByteArray data;
-    bool received = false;
-    QObject context;
-    QObject::connect(connection, &Connection::binaryMessageReceived, &context, [&](const QByteArray &message) {
-        if (!received)
-            data = message;
-        received = true;
-    });
-    spinUntil([&] { return received; }, timeout);
-    return data;
+    return nextMessage<QByteArray>(connection, &Connection::binaryMessageReceived, timeout);
 }
 
 // Records every message of a connection from construction on, for messages
@@ -345,6 +363,24 @@ struct TestPki {
     QString error;
 
     QString path(const QString &name) const { return directory + QLatin1Char('/') + name; }
+
+    // A client's TLS configuration that trusts the test CA.
+    QSslConfiguration trustingConfiguration() const
+    {
+        QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
+        configuration.addCaCertificate(ca);
+        return configuration;
+    }
+
+    // A server's TLS configuration with this certificate, not asking for the client's.
+    static QSslConfiguration serverConfiguration(const QSslCertificate &certificate, const QSslKey &key)
+    {
+        QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
+        configuration.setLocalCertificate(certificate);
+        configuration.setPrivateKey(key);
+        configuration.setPeerVerifyMode(QSslSocket::VerifyNone);
+        return configuration;
+    }
 
     // Runs openssl; false (with error set) when it failed.
     bool make(const QString &dir)

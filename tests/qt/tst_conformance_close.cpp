@@ -31,13 +31,7 @@ class ConformanceClose : public ConformanceTest
 {
     Q_OBJECT
 
-public:
-    using ConformanceTest::ConformanceTest;
-
 private Q_SLOTS:
-    void initTestCase() { startServer(); }
-    void cleanupTestCase() { stopServer(); }
-
     // 7.1.x: the close frame ends the conversation; nothing after it is answered.
     // 7.3.x, 7.5.1, 7.7.x, 7.9.x, 7.13.x: close payloads, valid and invalid.
     void closingHandshake_data();
@@ -125,11 +119,7 @@ void ConformanceClose::closingHandshake()
     QFETCH(bool, failed);
 
     RawClient client;
-    connectClient(client);
-    if (QTest::currentTestFailed())
-        return;
-    client.sendFrames(frames);
-    expectEvents(client, expected);
+    sendAndExpect(client, frames, 0, false, expected);
     if (QTest::currentTestFailed())
         return;
     QElapsedTimer timer;

@@ -27,13 +27,7 @@ class ConformanceFragmentation : public ConformanceTest
 {
     Q_OBJECT
 
-public:
-    using ConformanceTest::ConformanceTest;
-
 private Q_SLOTS:
-    void initTestCase() { startServer(); }
-    void cleanupTestCase() { stopServer(); }
-
     // 5.1-5.18: fragments, control frames between them, continuations that
     // continue nothing and data frames that interrupt a message.
     void fragmentation_data();
@@ -142,20 +136,10 @@ void ConformanceFragmentation::fragmentation()
     }
     // The frames themselves close the connection: the server answers the close.
     RawClient client;
-    connectClient(client);
+    sendAndExpect(client, frames, chopSize, sync, expected);
     if (QTest::currentTestFailed())
         return;
-    client.sendFrames(frames, chopSize, sync);
-    expectEvents(client, expected);
-    if (QTest::currentTestFailed())
-        return;
-    expectCloseFrame(client, {Core::CloseCode::Normal});
-    if (QTest::currentTestFailed())
-        return;
-    expectTcpEnd(client);
-    if (QTest::currentTestFailed())
-        return;
-    expectServerOutcome(client, Core::CloseCode::Normal, WsKit::Connection::Error::NoError);
+    expectCloseAnswered(client, {Core::CloseCode::Normal}, Core::CloseCode::Normal);
 }
 
 void ConformanceFragmentation::pingAnsweredMidMessage_data()

@@ -30,13 +30,7 @@ class ConformanceFraming : public ConformanceTest
 {
     Q_OBJECT
 
-public:
-    using ConformanceTest::ConformanceTest;
-
 private Q_SLOTS:
-    void initTestCase() { startServer(); }
-    void cleanupTestCase() { stopServer(); }
-
     // 1.1.x / 1.2.x: text and binary messages around the length encodings.
     void framing_data();
     void framing();

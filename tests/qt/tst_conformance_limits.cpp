@@ -29,13 +29,7 @@ class ConformanceLimits : public ConformanceTest
 {
     Q_OBJECT
 
-public:
-    using ConformanceTest::ConformanceTest;
-
 private Q_SLOTS:
-    void initTestCase() { startServer(); }
-    void cleanupTestCase() { stopServer(); }
-
     // 9.1.x / 9.2.x: one large message in one frame.
     // 9.3.x / 9.4.x: a 4 MiB message in fragments of 64 bytes to 4 MiB.
     // 9.5.x / 9.6.x: a 1 MiB message written in chops of 64 to 2048 bytes.

@@ -189,13 +189,7 @@ class ConformanceUtf8 : public ConformanceTest
 {
     Q_OBJECT
 
-public:
-    using ConformanceTest::ConformanceTest;
-
 private Q_SLOTS:
-    void initTestCase() { startServer(); }
-    void cleanupTestCase() { stopServer(); }
-
     // 6.1-6.3: empty fragments, valid text split anywhere, invalid text.
     void textMessages_data();
     void textMessages();

@@ -38,10 +38,7 @@ public:
         server.setUpgrader(upgrader);
         QObject::connect(&server, &Server::newConnection, &server, [this](Connection *connection) {
             targets.append(connection->requestTarget());
-            QObject::connect(connection, &Connection::messageReceived, connection,
-                             [connection](const QByteArray &payload, Connection::MessageType type) {
-                                 connection->sendMessage(payload, type);
-                             });
+            echoMessages(connection);
         });
         listening = server.listen(address, 0);
     }

@@ -25,23 +25,6 @@ namespace {
 const QString Tinyproxy = QStringLiteral("/usr/bin/tinyproxy");
 const QString Microsocks = QStringLiteral("/usr/bin/microsocks");
 
-// Our own server (ws or wss), echoing every message.
-std::unique_ptr<Server> startEchoServer(const QSslConfiguration &tls = {})
-{
-    auto server = std::make_unique<Server>();
-    if (!tls.isNull())
-        server->setSslConfiguration(tls);
-    QObject::connect(server.get(), &Server::newConnection, server.get(), [](Connection *connection) {
-        QObject::connect(connection, &Connection::messageReceived, connection,
-                         [connection](const QByteArray &payload, Connection::MessageType type) {
-                             connection->sendMessage(payload, type);
-                         });
-    });
-    if (!server->listen(QHostAddress::LocalHost, 0))
-        return nullptr;
-    return server;
-}
-
 // Opens, echoes one message and closes; fails the test otherwise.
 void expectEcho(Connection *connection)
 {
@@ -50,6 +33,31 @@ void expectEcho(Connection *connection)
     QVERIFY(connection->sendText(QStringLiteral("through the proxy")));
     QCOMPARE(nextText(connection), QStringLiteral("through the proxy"));
     QCOMPARE(closeAndWait(connection), 1000);
+}
+
+// With the right credentials the dial through the proxy opens and echoes;
+// otherwise the proxy refuses it: ProxyError, and closed() once.
+void expectAuthenticationOutcome(Connection *connection, bool opens)
+{
+    if (opens) {
+        expectEcho(connection);
+        return;
+    }
+    const Outcome outcome = waitForOutcome(connection);
+    QVERIFY(!outcome.opened);
+    QCOMPARE(outcome.error, Connection::Error::ProxyError);
+    QCOMPARE(outcome.closedSignals, 1);
+}
+
+// Answers the CONNECT request proxy received with 200 and returns the request
+// head that then came through the tunnel (empty when none came).
+QByteArray tunnelledHead(RawServer &proxy)
+{
+    const qsizetype connectSize = proxy.received().indexOf("\r\n\r\n") + 4;
+    proxy.write("HTTP/1.1 200 Connection established\r\n\r\n");
+    if (!spinUntil([&] { return proxy.received().indexOf("\r\n\r\n", connectSize) > 0; }))
+        return {};
+    return proxy.received().mid(connectSize);
 }
 
 } // namespace
@@ -139,11 +147,7 @@ bool tst_DialerProxy::startMicrosocks(ChildProcess &process, quint16 &port, cons
 
 QSslConfiguration tst_DialerProxy::serverTls() const
 {
-    QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
-    configuration.setLocalCertificate(m_pki.server);
-    configuration.setPrivateKey(m_pki.serverKey);
-    configuration.setPeerVerifyMode(QSslSocket::VerifyNone);
-    return configuration;
+    return TestPki::serverConfiguration(m_pki.server, m_pki.serverKey);
 }
 
 void tst_DialerProxy::httpProxy()
@@ -172,9 +176,7 @@ void tst_DialerProxy::httpProxyWss()
     quint16 proxyPort = 0;
     QVERIFY2(startTinyproxy(proxy, proxyPort, {server->serverPort()}), proxy.output().constData());
     Dialer dialer;
-    QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
-    tls.addCaCertificate(m_pki.ca);
-    dialer.setSslConfiguration(tls);
+    dialer.setSslConfiguration(m_pki.trustingConfiguration());
     dialer.setProxy(QNetworkProxy(QNetworkProxy::HttpProxy, QStringLiteral("127.0.0.1"), proxyPort));
     // The host name travels to the proxy; TLS (and its verification) is end to end.
     Connection *connection =
@@ -217,14 +219,7 @@ void tst_DialerProxy::httpProxyAuthentication()
     dialer.setProxy(QNetworkProxy(QNetworkProxy::HttpProxy, QStringLiteral("127.0.0.1"), proxyPort, user, password));
     Connection *connection =
         dialer.dial(QUrl(QStringLiteral("ws://127.0.0.1:%1/").arg(server->serverPort())), {}, this);
-    if (opens) {
-        expectEcho(connection);
-    } else {
-        const Outcome outcome = waitForOutcome(connection);
-        QVERIFY(!outcome.opened);
-        QCOMPARE(outcome.error, Connection::Error::ProxyError);
-        QCOMPARE(outcome.closedSignals, 1);
-    }
+    expectAuthenticationOutcome(connection, opens);
     delete connection;
 }
 
@@ -299,9 +294,7 @@ void tst_DialerProxy::socks5Wss()
     quint16 proxyPort = 0;
     QVERIFY2(startMicrosocks(proxy, proxyPort), proxy.output().constData());
     Dialer dialer;
-    QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
-    tls.addCaCertificate(m_pki.ca);
-    dialer.setSslConfiguration(tls);
+    dialer.setSslConfiguration(m_pki.trustingConfiguration());
     dialer.setProxy(QNetworkProxy(QNetworkProxy::Socks5Proxy, QStringLiteral("127.0.0.1"), proxyPort));
     Connection *connection =
         dialer.dial(QUrl(QStringLiteral("wss://localhost:%1/").arg(server->serverPort())), {}, this);
@@ -334,13 +327,7 @@ void tst_DialerProxy::socks5Authentication()
     dialer.setProxy(QNetworkProxy(QNetworkProxy::Socks5Proxy, QStringLiteral("127.0.0.1"), proxyPort, user, password));
     Connection *connection =
         dialer.dial(QUrl(QStringLiteral("ws://127.0.0.1:%1/").arg(server->serverPort())), {}, this);
-    if (opens) {
-        expectEcho(connection);
-    } else {
-        const Outcome outcome = waitForOutcome(connection);
-        QVERIFY(!outcome.opened);
-        QCOMPARE(outcome.error, Connection::Error::ProxyError);
-    }
+    expectAuthenticationOutcome(connection, opens);
     delete connection;
 }
 
@@ -358,10 +345,7 @@ void tst_DialerProxy::applicationProxy()
     DialWatch outcome(connection);
     QVERIFY(proxy.waitForHead());
     QVERIFY2(proxy.received().startsWith("CONNECT chat.example:80 HTTP/1.1\r\n"), proxy.received().constData());
-    const qsizetype connectSize = proxy.received().indexOf("\r\n\r\n") + 4;
-    proxy.write("HTTP/1.1 200 Connection established\r\n\r\n");
-    QVERIFY(spinUntil([&] { return proxy.received().indexOf("\r\n\r\n", connectSize) > 0; }));
-    const QByteArray upgrade = proxy.received().mid(connectSize);
+    const QByteArray upgrade = tunnelledHead(proxy);
     QVERIFY2(upgrade.startsWith("GET /room HTTP/1.1\r\n"), upgrade.constData());
     proxy.write(RawServer::acceptResponseFor(upgrade));
     QVERIFY(outcome.wait());
@@ -436,10 +420,7 @@ void tst_DialerProxy::connectLineHasDefaultPorts()
     const QByteArray request = proxy.received();
     QVERIFY2(request.startsWith(connectLine + "\r\n"), request.constData());
     if (!hostField.isEmpty()) {
-        const qsizetype connectSize = request.indexOf("\r\n\r\n") + 4;
-        proxy.write("HTTP/1.1 200 Connection established\r\n\r\n");
-        QVERIFY(spinUntil([&] { return proxy.received().indexOf("\r\n\r\n", connectSize) > 0; }));
-        const QByteArray upgrade = proxy.received().mid(connectSize);
+        const QByteArray upgrade = tunnelledHead(proxy);
         QVERIFY2(upgrade.startsWith("GET / HTTP/1.1\r\n"), upgrade.constData());
         QVERIFY2(upgrade.contains("\r\nHost: " + hostField + "\r\n"), upgrade.constData());
     }

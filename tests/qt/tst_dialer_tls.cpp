@@ -85,6 +85,18 @@ QByteArray serverTextFrame(const QByteArray &payload)
     return QByteArray(bytes, static_cast<qsizetype>(size)) + payload;
 }
 
+// Records what connection emits, in order: "opened", each text message and
+// "closed <code>"; events must outlive the connection.
+void recordEvents(Connection *connection, QStringList &events)
+{
+    QObject::connect(connection, &Connection::opened, connection,
+                     [&events] { events.append(QStringLiteral("opened")); });
+    QObject::connect(connection, &Connection::textMessageReceived, connection,
+                     [&events](const QString &text) { events.append(text); });
+    QObject::connect(connection, &Connection::closed, connection,
+                     [&events](quint16 code) { events.append(QStringLiteral("closed %1").arg(code)); });
+}
+
 } // namespace
 
 class tst_DialerTls : public QObject
@@ -112,7 +124,11 @@ private:
     // Our own server speaking wss with the given certificate; echoes messages.
     std::unique_ptr<Server> startServer(const QSslCertificate &certificate, const QSslKey &key,
                                         const QHostAddress &address = QHostAddress::LocalHost);
-    QSslConfiguration trustingConfiguration() const;
+    // tlsServer on 127.0.0.1 with the test server certificate; false when it cannot listen.
+    bool listenWithTls(QSslServer &tlsServer);
+    // Waits for the client dialed to tlsServer and accepts its upgrade by hand;
+    // the accepted socket, or nullptr when no request head came.
+    QTcpSocket *acceptUpgrade(QSslServer &tlsServer);
 
     QTemporaryDir m_dir;
     TestPki m_pki;
@@ -128,29 +144,32 @@ void tst_DialerTls::initTestCase()
 std::unique_ptr<Server> tst_DialerTls::startServer(const QSslCertificate &certificate, const QSslKey &key,
                                                    const QHostAddress &address)
 {
-    auto server = std::make_unique<Server>();
-    QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
-    configuration.setLocalCertificate(certificate);
-    configuration.setPrivateKey(key);
-    configuration.setPeerVerifyMode(QSslSocket::VerifyNone);
+    QSslConfiguration configuration = TestPki::serverConfiguration(certificate, key);
     configuration.setAllowedNextProtocols({QSslConfiguration::NextProtocolHttp1_1});
-    server->setSslConfiguration(configuration);
-    QObject::connect(server.get(), &Server::newConnection, server.get(), [](Connection *connection) {
-        QObject::connect(connection, &Connection::messageReceived, connection,
-                         [connection](const QByteArray &payload, Connection::MessageType type) {
-                             connection->sendMessage(payload, type);
-                         });
-    });
-    if (!server->listen(address, 0))
-        return nullptr;
-    return server;
+    return startEchoServer(configuration, address);
 }
 
-QSslConfiguration tst_DialerTls::trustingConfiguration() const
+bool tst_DialerTls::listenWithTls(QSslServer &tlsServer)
 {
-    QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
-    configuration.addCaCertificate(m_pki.ca);
-    return configuration;
+    tlsServer.setSslConfiguration(TestPki::serverConfiguration(m_pki.server, m_pki.serverKey));
+    return tlsServer.listen(QHostAddress::LocalHost);
+}
+
+QTcpSocket *tst_DialerTls::acceptUpgrade(QSslServer &tlsServer)
+{
+    if (!spinUntil([&] { return tlsServer.hasPendingConnections(); }))
+        return nullptr;
+    QTcpSocket *accepted = tlsServer.nextPendingConnection();
+    QByteArray request;
+    const bool headCame = spinUntil([&] {
+        request += accepted->readAll();
+        return request.contains("\r\n\r\n");
+    });
+    if (!headCame)
+        return nullptr;
+    accepted->write(RawServer::acceptResponseFor(request));
+    accepted->flush();
+    return accepted;
 }
 
 void tst_DialerTls::trustedCaOpens_data()
@@ -169,7 +188,7 @@ void tst_DialerTls::trustedCaOpens()
     const auto server = startServer(m_pki.server, m_pki.serverKey, address);
     QVERIFY(server);
     Dialer dialer;
-    dialer.setSslConfiguration(trustingConfiguration());
+    dialer.setSslConfiguration(m_pki.trustingConfiguration());
     Connection *connection =
         dialer.dial(QUrl(QStringLiteral("wss://%1:%2/secure?x=1").arg(host).arg(server->serverPort())), {}, this);
     QSignalSpy sslErrors(connection, &Connection::sslErrors);
@@ -198,29 +217,16 @@ void tst_DialerTls::messagesRightAfterTheHandshake()
     // client in one read: QSslSocket hands them over one record at a time, and
     // opened() must still come before the first message, with nothing lost.
     QSslServer tlsServer;
-    QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
-    configuration.setLocalCertificate(m_pki.server);
-    configuration.setPrivateKey(m_pki.serverKey);
-    configuration.setPeerVerifyMode(QSslSocket::VerifyNone);
-    tlsServer.setSslConfiguration(configuration);
-    QVERIFY(tlsServer.listen(QHostAddress::LocalHost));
+    QVERIFY(listenWithTls(tlsServer));
     Dialer dialer;
-    dialer.setSslConfiguration(trustingConfiguration());
+    dialer.setSslConfiguration(m_pki.trustingConfiguration());
     Connection *connection =
         dialer.dial(QUrl(QStringLiteral("wss://localhost:%1/").arg(tlsServer.serverPort())), {}, this);
     QStringList events;
-    connect(connection, &Connection::opened, this, [&] { events.append(QStringLiteral("opened")); });
-    connect(connection, &Connection::textMessageReceived, this, [&](const QString &text) { events.append(text); });
+    recordEvents(connection, events);
 
-    QVERIFY(spinUntil([&] { return tlsServer.hasPendingConnections(); }));
-    QTcpSocket *accepted = tlsServer.nextPendingConnection();
-    QByteArray request;
-    QVERIFY(spinUntil([&] {
-        request += accepted->readAll();
-        return request.contains("\r\n\r\n");
-    }));
-    accepted->write(RawServer::acceptResponseFor(request));
-    accepted->flush();
+    QTcpSocket *accepted = acceptUpgrade(tlsServer);
+    QVERIFY(accepted);
     for (int i = 0; i < 3; ++i) {
         accepted->write(serverTextFrame(QStringLiteral("welcome %1").arg(i).toUtf8()));
         accepted->flush();
@@ -237,31 +243,16 @@ void tst_DialerTls::serverEndsRightAfterTheHandshake()
     // while the Connection has not taken the socket yet, and must still be seen
     // at once (not after the close timeout) and after the message.
     QSslServer tlsServer;
-    QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
-    configuration.setLocalCertificate(m_pki.server);
-    configuration.setPrivateKey(m_pki.serverKey);
-    configuration.setPeerVerifyMode(QSslSocket::VerifyNone);
-    tlsServer.setSslConfiguration(configuration);
-    QVERIFY(tlsServer.listen(QHostAddress::LocalHost));
+    QVERIFY(listenWithTls(tlsServer));
     Dialer dialer;
-    dialer.setSslConfiguration(trustingConfiguration());
+    dialer.setSslConfiguration(m_pki.trustingConfiguration());
     Connection *connection =
         dialer.dial(QUrl(QStringLiteral("wss://localhost:%1/").arg(tlsServer.serverPort())), {}, this);
     QStringList events;
-    connect(connection, &Connection::opened, this, [&] { events.append(QStringLiteral("opened")); });
-    connect(connection, &Connection::textMessageReceived, this, [&](const QString &text) { events.append(text); });
-    connect(connection, &Connection::closed, this,
-            [&](quint16 code) { events.append(QStringLiteral("closed %1").arg(code)); });
+    recordEvents(connection, events);
 
-    QVERIFY(spinUntil([&] { return tlsServer.hasPendingConnections(); }));
-    QTcpSocket *accepted = tlsServer.nextPendingConnection();
-    QByteArray request;
-    QVERIFY(spinUntil([&] {
-        request += accepted->readAll();
-        return request.contains("\r\n\r\n");
-    }));
-    accepted->write(RawServer::acceptResponseFor(request));
-    accepted->flush();
+    QTcpSocket *accepted = acceptUpgrade(tlsServer);
+    QVERIFY(accepted);
     accepted->write(serverTextFrame("bye"));
     accepted->disconnectFromHost();
     QElapsedTimer timer;
@@ -308,7 +299,7 @@ void tst_DialerTls::wrongHostNameIsRefused()
     const auto server = startServer(m_pki.otherServer, m_pki.otherServerKey);
     QVERIFY(server);
     Dialer dialer;
-    dialer.setSslConfiguration(trustingConfiguration());
+    dialer.setSslConfiguration(m_pki.trustingConfiguration());
     Connection *connection =
         dialer.dial(QUrl(QStringLiteral("wss://localhost:%1/").arg(server->serverPort())), {}, this);
     QSignalSpy sslErrors(connection, &Connection::sslErrors);

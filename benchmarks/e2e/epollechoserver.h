@@ -1,0 +1,8 @@
+#pragma once
+// The baseline of the end-to-end benchmark: the protocol core on a bare epoll
+// loop, with no Qt, no signals and no timers. What WsKit's Server costs above it
+// is the price of the Qt layer.
+
+// Serves echo on 127.0.0.1 on an ephemeral port, prints "port N" and runs until
+// killed. Returns non-zero if it cannot listen.
+int serveCoreOnEpoll();
