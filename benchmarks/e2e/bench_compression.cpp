@@ -74,23 +74,8 @@ qint64 heapInUse()
 
 int serve(const QString &settings)
 {
-    auto *server = new Server(qApp);
-    ConnectionOptions options;
-    options.setMaxMessageSize(64 * 1024 * 1024);
-    options.setMaxBufferedAmount(256 * 1024 * 1024);
-    options.setCompression(parseSettings(settings));
-    Upgrader upgrader;
-    upgrader.setConnectionOptions(options);
-    server->setUpgrader(upgrader);
-    server->setMaxConnections(100000);
-    server->setMaxPendingHandshakes(100000);
-    QObject::connect(server, &Server::newConnection, server, [](Connection *connection) {
-        QObject::connect(connection, &Connection::messageReceived, connection,
-                         [connection](const QByteArray &payload, Connection::MessageType type) {
-                             connection->sendMessage(payload, type);
-                         });
-    });
-    if (!server->listen(QHostAddress::LocalHost, 0))
+    Server *server = startEchoServer(parseSettings(settings));
+    if (!server)
         return 1;
     // Any line on standard input asks for the heap in use.
     auto *input = new QSocketNotifier(STDIN_FILENO, QSocketNotifier::Read, qApp);

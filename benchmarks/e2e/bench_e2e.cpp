@@ -36,22 +36,11 @@ using namespace Harness;
 
 int serveWsKit()
 {
-    auto *server = new Server(qApp);
-    ConnectionOptions options;
-    options.setMaxMessageSize(64 * 1024 * 1024);
-    options.setMaxBufferedAmount(256 * 1024 * 1024);
-    Upgrader upgrader;
-    upgrader.setConnectionOptions(options);
-    server->setUpgrader(upgrader);
-    server->setMaxConnections(100000);
-    server->setMaxPendingHandshakes(100000);
-    QObject::connect(server, &Server::newConnection, server, [](Connection *connection) {
-        QObject::connect(connection, &Connection::messageReceived, connection,
-                         [connection](const QByteArray &payload, Connection::MessageType type) {
-                             connection->sendMessage(payload, type);
-                         });
-    });
-    if (!server->listen(QHostAddress::LocalHost, 0))
+    // The same settings as QtWebSockets, which has no compression.
+    CompressionOptions uncompressed;
+    uncompressed.setEnabled(false);
+    Server *server = startEchoServer(uncompressed);
+    if (!server)
         return 1;
     std::printf("port %u\n", unsigned(server->serverPort()));
     std::fflush(stdout);

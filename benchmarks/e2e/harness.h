@@ -8,6 +8,9 @@
 #include <WsKit/Core/http.h>
 #include <WsKit/Core/protocol.h>
 
+#include <WsKit/connection.h>
+#include <WsKit/server.h>
+
 #include <QtCore/QCoreApplication>
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QEventLoop>
@@ -41,6 +44,31 @@ inline bool waitUntil(const std::function<bool()> &condition, int timeoutMs)
 }
 
 // This program again, with arguments that make it serve; it prints "port N" first.
+// A WsKit Server on 127.0.0.1 (an ephemeral port) that echoes every message with
+// the given compression settings, with limits out of the load's way; nullptr if it
+// cannot listen.
+inline WsKit::Server *startEchoServer(const WsKit::CompressionOptions &compression)
+{
+    using namespace WsKit;
+    auto *server = new Server(qApp);
+    ConnectionOptions options;
+    options.setMaxMessageSize(64 * 1024 * 1024);
+    options.setMaxBufferedAmount(256 * 1024 * 1024);
+    options.setCompression(compression);
+    Upgrader upgrader;
+    upgrader.setConnectionOptions(options);
+    server->setUpgrader(upgrader);
+    server->setMaxConnections(100000);
+    server->setMaxPendingHandshakes(100000);
+    QObject::connect(server, &Server::newConnection, server, [](Connection *connection) {
+        QObject::connect(connection, &Connection::messageReceived, connection,
+                         [connection](const QByteArray &payload, Connection::MessageType type) {
+                             connection->sendMessage(payload, type);
+                         });
+    });
+    return server->listen(QHostAddress::LocalHost, 0) ? server : nullptr;
+}
+
 class ServerProcess
 {
 public:
