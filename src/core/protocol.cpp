@@ -6,9 +6,10 @@ namespace WsKit::Core {
 
 namespace {
 
-// Buffers that grew for one large message are released afterwards, so a
-// connection that once saw a big message does not keep its memory while idle.
-constexpr std::size_t RetainedBufferCapacity = 64 * 1024;
+// Buffers that grew past a few KiB are released once drained, so an idle
+// connection keeps no memory from the messages it once handled; small ones are
+// kept to spare an allocation per message.
+constexpr std::size_t RetainedBufferCapacity = 4 * 1024;
 
 void releaseIfLarge(std::string &buffer)
 {
