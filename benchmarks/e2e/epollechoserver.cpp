@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -77,9 +78,11 @@ bool onReadable(int fd, Peer &peer, std::string &buffer)
     for (Event event = peer.protocol.nextEvent(); event.type != Event::Type::None; event = peer.protocol.nextEvent()) {
         if (event.type != Event::Type::Message)
             continue;
-        // The echo goes out before the next event, while its payload is valid:
+        // A large echo goes out before the next event, while its payload is valid:
         // the frame header, then the payload itself, as WsKit's Server sends it.
-        if (peer.protocol.sendMessageHeader(event.messageType, event.payload.size())) {
+        // Small ones are gathered and written once per read.
+        if (event.payload.size() >= 64 * 1024
+            && peer.protocol.sendMessageHeader(event.messageType, event.payload.size())) {
             if (!flush(fd, peer.protocol) || !writeAll(fd, event.payload))
                 return false;
         } else {
@@ -119,6 +122,9 @@ int serveCoreOnEpoll()
             if (fd == listener) {
                 int accepted;
                 while ((accepted = ::accept4(listener, nullptr, nullptr, SOCK_NONBLOCK)) >= 0) {
+                    // Echoes go out at once, not held back for the peer's delayed ACK.
+                    const int noDelay = 1;
+                    ::setsockopt(accepted, IPPROTO_TCP, TCP_NODELAY, &noDelay, sizeof noDelay);
                     epoll_event event{EPOLLIN, {}};
                     event.data.fd = accepted;
                     ::epoll_ctl(poller, EPOLL_CTL_ADD, accepted, &event);
