@@ -234,9 +234,12 @@ Event Protocol::Private::onFrameHeader()
         return fail(Error::MessageTooBig);
     }
 
-    if (frameRemaining == 0)
-        return isControl(frame.opcode) ? onControlFrame() : onDataFrameEnd();
-    return {};
+    // An empty data frame takes the payload path like any other: an empty final
+    // frame of a compressed message still restores the tail and ends the message in
+    // the inflater (RFC 7692 §7.2.2), or the next message would not inflate.
+    if (frameRemaining == 0 && isControl(frame.opcode))
+        return onControlFrame();
+    return frameRemaining == 0 ? onPayload() : Event{};
 }
 
 Event Protocol::Private::onPayload()
