@@ -11,22 +11,19 @@
 #include <QtCore/QJsonDocument>
 #include <QtCore/QMetaMethod>
 #include <QtCore/QTimerEvent>
-#include <QtNetwork/QSslSocket>
 #include <QtNetwork/QTcpSocket>
 
 namespace WsKit {
 
 namespace {
 
-// Qt's own read buffer per socket is capped so that, while we do not read (see
-// overBufferLimit()), unread bytes stay in the kernel and TCP slows the peer down.
-constexpr qint64 SocketReadBufferSize = 256 * 1024;
-
-// Payloads from this size on are written to the socket as shared QByteArrays
-// rather than copied behind their frame header (QIODevice shares chunks this big).
+// Payloads from this size on are handed to the transport as shared QByteArrays
+// behind their frame header rather than copied into the core's output (QIODevice
+// shares chunks this big; the descriptor transport gathers header and payload
+// into one system call).
 constexpr qsizetype ZeroCopySendSize = 64 * 1024;
 
-// The bytes of one socket read, handed to the core, which unmasks them in place
+// The bytes of one transport read, handed to the core, which unmasks them in place
 // and points events into them until nextEvent() returns None. One buffer per
 // thread serves every connection of that thread, so an idle connection holds no
 // read buffer; a read nested inside a slot (a nested event loop) gets its own.
@@ -141,27 +138,15 @@ ConnectionPrivate::ConnectionPrivate(Connection::Role connectionRole, const Conn
     protocol.setMessageStorage(&messageStorage);
 }
 
-void ConnectionPrivate::open(QTcpSocket *tcpSocket, Handshake settled)
+ConnectionPrivate::~ConnectionPrivate()
 {
-    socket = tcpSocket;
-    sslSocket = qobject_cast<QSslSocket *>(socket);
+    FlushQueue::remove(this);
+}
+
+void ConnectionPrivate::open(QTcpSocket *socket, Handshake settled)
+{
     handshake = std::move(settled);
-    socket->setParent(q);
-    socket->setReadBufferSize(SocketReadBufferSize);
-
-    QObject::connect(socket, &QIODevice::readyRead, q, [this] { readAvailable(); });
-    QObject::connect(socket, &QIODevice::bytesWritten, q, [this] { onBytesWritten(); });
-    if (sslSocket)
-        QObject::connect(sslSocket, &QSslSocket::encryptedBytesWritten, q, [this] { onBytesWritten(); });
-    // Queued: the socket may report its end from inside our own calls (abort(),
-    // disconnectFromHost()), and closed() must never be emitted from there.
-    QObject::connect(socket, &QAbstractSocket::disconnected, q, [this] { onTransportEnded(); },
-                     Qt::QueuedConnection);
-    QObject::connect(socket, &QAbstractSocket::errorOccurred, q, [this] {
-        if (socket->state() == QAbstractSocket::UnconnectedState)
-            onTransportEnded();
-    }, Qt::QueuedConnection);
-
+    transport = Transport::create(socket, q, this);
     protocol.open(handshake.deflate);
     state = Connection::State::Open;
     applyOptions();
@@ -170,6 +155,8 @@ void ConnectionPrivate::open(QTcpSocket *tcpSocket, Handshake settled)
 
 void ConnectionPrivate::applyOptions()
 {
+    if (transport)
+        transport->setNoDelay(options.isNoDelay());
     protocol.setMaxMessageSize(static_cast<std::size_t>(options.maxMessageSize()));
     protocol.setStreamIncoming(options.isIncomingStreaming());
     protocol.setOutgoingFragmentSize(static_cast<std::size_t>(options.outgoingFragmentSize()));
@@ -191,12 +178,8 @@ void ConnectionPrivate::applyOptions()
 
 qint64 ConnectionPrivate::bufferedAmount() const
 {
-    qint64 amount = static_cast<qint64>(protocol.pendingOutput().size());
-    if (socket)
-        amount += socket->bytesToWrite();
-    if (sslSocket)
-        amount += sslSocket->encryptedBytesToWrite();
-    return amount;
+    const auto amount = static_cast<qint64>(protocol.pendingOutput().size());
+    return transport ? amount + transport->bytesToWrite() : amount;
 }
 
 bool ConnectionPrivate::overBufferLimit() const
@@ -207,17 +190,31 @@ bool ConnectionPrivate::overBufferLimit() const
 
 void ConnectionPrivate::readAvailable()
 {
-    if (m_reading || !socket || state == Connection::State::Closed)
+    if (!transport || state == Connection::State::Closed)
         return;
+    if (m_reading) {
+        // A nested event loop inside one of our slots: the read that runs it goes
+        // on once the slot returned; until then the transport stops reporting input.
+        transport->setReading(false);
+        return;
+    }
     const QPointer<Connection> guard(q);
     m_reading = true;
+    m_readPaused = false;
     const bool trackIdle = options.idleTimeout().count() > 0;
-    while (protocol.state() != Core::Protocol::State::Closed && !overBufferLimit()
-           && socket->bytesAvailable() > 0) {
+    for (;;) {
+        if (overBufferLimit()) {
+            m_readPaused = true;
+            break;
+        }
         const ReadBuffer buffer;
-        const qint64 size = socket->read(buffer.data(), ReadBuffer::Size);
+        const qint64 size = transport->read(buffer.data(), ReadBuffer::Size);
         if (size <= 0)
             break;
+        // After the closing handshake the bytes are only drained, so that the
+        // transport notices the peer closing it.
+        if (protocol.state() == Core::Protocol::State::Closed)
+            continue;
         if (trackIdle)
             m_lastReceived = std::chrono::steady_clock::now();
         protocol.receive(buffer.data(), static_cast<std::size_t>(size));
@@ -228,6 +225,7 @@ void ConnectionPrivate::readAvailable()
         }
     }
     m_reading = false;
+    transport->setReading(!m_readPaused);
     afterProtocolStep();
 }
 
@@ -319,22 +317,41 @@ void ConnectionPrivate::afterProtocolStep()
 
 void ConnectionPrivate::flush()
 {
+    FlushQueue::remove(this);
     const std::string_view output = protocol.pendingOutput();
-    if (output.empty() || !socket)
+    if (output.empty() || !transport)
         return;
-    const qint64 written = socket->write(output.data(), static_cast<qint64>(output.size()));
-    // A socket that is no longer open takes nothing: drop the output with it.
-    protocol.consumeOutput(written < 0 ? output.size() : static_cast<std::size_t>(written));
+    // A transport that ended takes nothing: the output goes with it.
+    transport->write(output);
+    protocol.consumeOutput(output.size());
+}
+
+void ConnectionPrivate::flushSoon()
+{
+    // While reading, afterProtocolStep() flushes once the read is handled.
+    if (!m_reading)
+        FlushQueue::add(this);
+}
+
+void ConnectionPrivate::flushQueued()
+{
+    flush();
+    notifyBufferedAmount();
+}
+
+void ConnectionPrivate::beforeThreadChange()
+{
+    flush();
 }
 
 void ConnectionPrivate::closeTransport()
 {
-    if (m_disconnecting || !socket || state == Connection::State::Closed)
+    if (m_disconnecting || !transport || state == Connection::State::Closed)
         return;
     m_disconnecting = true;
     startCloseTimer();
-    // Sends what is buffered first; the end is reported through disconnected().
-    socket->disconnectFromHost();
+    // Sends what is buffered first; the end is reported through transportEnded().
+    transport->disconnectFromHost();
 }
 
 void ConnectionPrivate::notifyBufferedAmount()
@@ -346,7 +363,7 @@ void ConnectionPrivate::notifyBufferedAmount()
     Q_EMIT q->bufferedAmountChanged(amount);
 }
 
-void ConnectionPrivate::onBytesWritten()
+void ConnectionPrivate::transportWritten()
 {
     const QPointer<Connection> guard(q);
     m_inBytesWritten = true;
@@ -354,20 +371,20 @@ void ConnectionPrivate::onBytesWritten()
     if (!guard)
         return;
     m_inBytesWritten = false;
-    // Reading stops while the buffer is over its limit (overBufferLimit());
-    // bytes left unread mean it did, and the buffer may have drained since.
-    if (socket->bytesAvailable() > 0)
+    // Reading stops while the buffer is over its limit (overBufferLimit()); it
+    // may have drained since.
+    if (m_readPaused || transport->hasBufferedInput())
         readAvailable();
 }
 
-void ConnectionPrivate::onTransportEnded()
+void ConnectionPrivate::transportEnded()
 {
     if (state == Connection::State::Closed)
         return;
     if (!protocol.closeReceived() && !m_failed && !m_abortedByUs) {
-        const QString text = socket->error() == QAbstractSocket::RemoteHostClosedError
+        const QString text = transport->closedByPeer()
             ? QStringLiteral("The peer closed the TCP connection without a closing handshake")
-            : socket->errorString();
+            : transport->errorString();
         if (!report(Connection::Error::TransportError, text))
             return;
     }
@@ -458,17 +475,19 @@ bool ConnectionPrivate::send(Connection::MessageType type, const QByteArray &pay
 {
     if (!checkSend(payload.size()))
         return false;
-    // A large payload that goes on the wire unchanged is not copied: the socket's
-    // write buffer shares the QByteArray behind the frame header.
-    if (socket && payload.size() >= ZeroCopySendSize
+    // A large payload that goes on the wire unchanged is not copied: it follows
+    // the frame header (and whatever output waited before it) as it is.
+    if (transport && payload.size() >= ZeroCopySendSize
         && protocol.sendMessageHeader(toCore(type), static_cast<std::size_t>(payload.size()), outgoingCompression)) {
-        flush();
-        socket->write(payload);
+        FlushQueue::remove(this);
+        const std::string_view header = protocol.pendingOutput();
+        transport->write(header, payload);
+        protocol.consumeOutput(header.size());
     } else {
         const Core::Error result = protocol.sendMessage(toCore(type), view(payload), outgoingCompression);
         if (result != Core::Error::None)
             return refuse(result);
-        flush();
+        flushSoon();
     }
     notifyBufferedAmount();
     return true;
@@ -500,7 +519,7 @@ bool ConnectionPrivate::sendFragment(std::string_view piece, bool last)
     const Core::Error result = protocol.sendFragment(piece, last);
     if (result != Core::Error::None)
         return refuse(result);
-    flush();
+    flushSoon();
     notifyBufferedAmount();
     return true;
 }
@@ -514,7 +533,7 @@ bool ConnectionPrivate::sendControl(Core::Opcode opcode, const QByteArray &paylo
         return refuse(result);
     if (opcode == Core::Opcode::Ping)
         m_sincePing.start();
-    flush();
+    flushSoon();
     notifyBufferedAmount();
     return true;
 }
@@ -540,8 +559,8 @@ void ConnectionPrivate::abort()
     if (state == Connection::State::Closed)
         return;
     m_abortedByUs = true;
-    if (socket)
-        socket->abort();
+    if (transport)
+        transport->abort();
     finish();
 }
 
@@ -612,19 +631,14 @@ Connection::Connection(std::unique_ptr<ConnectionPrivate> dd, QObject *parent)
 
 Connection::~Connection()
 {
-    // The socket is our child; end it before d goes so no slot of ours runs. A
-    // receiver may delete us from inside one of the socket's own signals, where
-    // the socket must outlive the emission.
-    if (!d->socket)
+    // The transport's Qt objects are our children; end them before d goes so no
+    // slot of ours runs. A receiver may delete us from inside one of their own
+    // signals, where they must outlive the emission.
+    if (!d->transport)
         return;
-    d->socket->disconnect(this);
-    if (d->m_reading || d->m_inBytesWritten) {
-        d->socket->setParent(nullptr);
-        d->socket->abort();
-        d->socket->deleteLater();
-    } else {
-        delete d->socket;
-    }
+    if (d->m_reading || d->m_inBytesWritten)
+        d->transport->deferDeletion();
+    d->transport.reset();
 }
 
 Connection::Role Connection::role() const
@@ -738,27 +752,32 @@ void Connection::setOutgoingCompressionEnabled(bool enabled)
 
 QHostAddress Connection::localAddress() const
 {
-    return d->socket ? d->socket->localAddress() : QHostAddress();
+    return d->transport ? d->transport->localAddress() : QHostAddress();
 }
 
 quint16 Connection::localPort() const
 {
-    return d->socket ? d->socket->localPort() : 0;
+    return d->transport ? d->transport->localPort() : 0;
 }
 
 QHostAddress Connection::peerAddress() const
 {
-    return d->socket ? d->socket->peerAddress() : QHostAddress();
+    return d->transport ? d->transport->peerAddress() : QHostAddress();
 }
 
 quint16 Connection::peerPort() const
 {
-    return d->socket ? d->socket->peerPort() : 0;
+    return d->transport ? d->transport->peerPort() : 0;
 }
 
 QTcpSocket *Connection::socket() const
 {
-    return d->socket;
+    return d->transport ? d->transport->socket() : nullptr;
+}
+
+qintptr Connection::socketDescriptor() const
+{
+    return d->transport ? d->transport->descriptor() : -1;
 }
 
 MessageWriter Connection::beginMessage(MessageType type)
@@ -831,6 +850,14 @@ void Connection::abort()
 void Connection::timerEvent(QTimerEvent *event)
 {
     d->onTimer(event->timerId());
+}
+
+bool Connection::event(QEvent *event)
+{
+    // Sent in the old thread, before the move.
+    if (event->type() == QEvent::ThreadChange)
+        d->beforeThreadChange();
+    return QObject::event(event);
 }
 
 } // namespace WsKit

@@ -1,27 +1,27 @@
 #pragma once
 // Connection's private side. Upgrader (and the client's Dialer) create
 // Connections through create() and hand them the socket with open() once the
-// opening handshake is done.
+// opening handshake is done; open() picks the Transport that carries the bytes
+// from then on.
 
 #include <WsKit/Core/protocol.h>
 #include <WsKit/connection.h>
 
+#include "flushqueue_p.h"
 #include "messagestorage_p.h"
+#include "transport_p.h"
 
 #include <QtCore/QBasicTimer>
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QPointer>
 
 #include <chrono>
+#include <memory>
 #include <optional>
-
-QT_BEGIN_NAMESPACE
-class QSslSocket;
-QT_END_NAMESPACE
 
 namespace WsKit {
 
-class ConnectionPrivate
+class ConnectionPrivate final : public TransportEvents, public FlushQueue::Entry
 {
 public:
     // What the opening handshake settled.
@@ -38,10 +38,13 @@ public:
     static ConnectionPrivate *get(Connection *connection) { return connection->d.get(); }
 
     ConnectionPrivate(Connection::Role role, const ConnectionOptions &options);
+    ~ConnectionPrivate();
 
-    // Takes socket (reparented to the Connection) after a successful handshake and
-    // enters Open. Bytes already buffered in socket are read from the event loop,
-    // so signals connected right after this call see every message.
+    // Takes socket after a successful handshake and enters Open: the Transport
+    // either reads and writes its descriptor (and the socket is deleted later) or
+    // keeps the socket as a child of the Connection. Bytes already buffered in
+    // socket are read from the event loop, so signals connected right after this
+    // call see every message.
     void open(QTcpSocket *socket, Handshake handshake);
 
     // Sending, shared by Connection and MessageWriter.
@@ -67,8 +70,7 @@ public:
     ConnectionOptions options;
     MessageStorage messageStorage; // where the core assembles messages
     Core::Protocol protocol;
-    QTcpSocket *socket = nullptr;
-    QSslSocket *sslSocket = nullptr; // socket, when it is one
+    std::unique_ptr<Transport> transport; // from open() on
     Handshake handshake;
     Connection::PingHandler pingHandler;
     Connection::CloseHandler closeHandler;
@@ -93,7 +95,18 @@ public:
     bool ignoreSslErrors = false; // Connection::ignoreSslErrors() was called
 
     bool m_reading = false;        // inside readAvailable()
-    bool m_inBytesWritten = false; // inside onBytesWritten()
+    bool m_inBytesWritten = false; // inside transportWritten()
+
+    // The Connection moves to another thread: what waits for this thread's flush
+    // goes out now.
+    void beforeThreadChange();
+
+    // TransportEvents
+    void transportReadable() override { readAvailable(); }
+    void transportWritten() override;
+    void transportEnded() override;
+    // FlushQueue::Entry
+    void flushQueued() override;
 
 private:
     // Whether the peer's bytes may be read now: not while the outgoing buffer is
@@ -107,10 +120,11 @@ private:
     // says so, and reports the buffered amount. Emits: call last.
     void afterProtocolStep();
     void flush();
+    // Output of a send: written after the read being handled, or at the end of
+    // this event-loop turn, so several messages go out in one system call.
+    void flushSoon();
     void closeTransport();
     void notifyBufferedAmount();
-    void onTransportEnded();
-    void onBytesWritten();
     // The checks before sending anything, and before queuing `size` bytes of a
     // data message. Emit when they fail.
     bool checkOpen();
@@ -132,6 +146,7 @@ private:
     bool m_disconnecting = false;
     bool m_failed = false;
     bool m_abortedByUs = false;
+    bool m_readPaused = false; // reading stopped: the outgoing buffer is over its limit
     qint64 m_reportedBufferedAmount = 0;
 };
 

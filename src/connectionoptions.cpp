@@ -7,6 +7,7 @@ struct ConnectionOptions::Private {
     qint64 maxBufferedAmount = DefaultMaxBufferedAmount;
     qint64 outgoingFragmentSize = 0;
     bool incomingStreaming = false;
+    bool noDelay = true;
     std::chrono::milliseconds closeTimeout = DefaultCloseTimeout;
     std::chrono::milliseconds idleTimeout{0};
     std::chrono::milliseconds keepAliveInterval{0};
@@ -81,6 +82,16 @@ bool ConnectionOptions::isIncomingStreaming() const
 void ConnectionOptions::setIncomingStreaming(bool streaming)
 {
     d->incomingStreaming = streaming;
+}
+
+bool ConnectionOptions::isNoDelay() const
+{
+    return d->noDelay;
+}
+
+void ConnectionOptions::setNoDelay(bool noDelay)
+{
+    d->noDelay = noDelay;
 }
 
 std::chrono::milliseconds ConnectionOptions::closeTimeout() const

@@ -177,7 +177,7 @@ Connection *Upgrader::upgrade(QTcpSocket *socket, const HttpRequest &request, QO
     Connection *connection = ConnectionPrivate::create(Connection::Role::Server, d->connectionOptions, parent);
     ConnectionPrivate::get(connection)->open(socket, {subprotocol, request.target(), request.headers(),
                                                       responseFields(response), deflate});
-    qCDebug(lcUpgrader) << "upgraded" << request.target() << "from" << socket->peerAddress()
+    qCDebug(lcUpgrader) << "upgraded" << request.target() << "from" << connection->peerAddress()
                         << "compressed:" << deflate.has_value();
     return connection;
 }

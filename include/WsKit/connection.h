@@ -1,6 +1,8 @@
 #pragma once
-// One WebSocket connection (RFC 6455) over a QTcpSocket or QSslSocket: moves bytes
-// between the socket and the protocol core and turns core events into signals.
+// One WebSocket connection (RFC 6455): moves bytes between its transport and the
+// protocol core and turns core events into signals. A plain TCP connection reads
+// and writes its socket descriptor directly (on POSIX systems); a TLS or proxied
+// one goes through its QSslSocket or QTcpSocket (see socket()).
 //
 // A Connection lives in the thread of its socket; call its methods from that
 // thread only (from another thread use QMetaObject::invokeMethod: the send
@@ -142,9 +144,22 @@ public:
     quint16 localPort() const;
     QHostAddress peerAddress() const;
     quint16 peerPort() const;
-    // The socket (a QSslSocket for wss); the Connection owns it. Read from or write
-    // to it only through the Connection.
+    /// Qt's socket under this connection, when it has one; nullptr otherwise.
+    ///
+    /// A connection over TLS (a QSslSocket), through a proxy, or on a system
+    /// without the descriptor transport (Windows) keeps the QTcpSocket of its
+    /// opening handshake, owned by the Connection. A plain TCP connection on a
+    /// POSIX system reads and writes its socket descriptor itself, without Qt's
+    /// socket buffers: there, as before the opening handshake of a client, this is
+    /// nullptr (setting WSKIT_TRANSPORT=socket in the environment keeps Qt's
+    /// socket everywhere). Never read from or write to the socket: the Connection
+    /// does. For socket options use socketDescriptor(), which every transport has.
     QTcpSocket *socket() const;
+    /// The native socket descriptor of the open connection, for socket options
+    /// (setsockopt(), getsockopt()); -1 before it opened and once it closed.
+    ///
+    /// Never read from, write to or close it: the Connection does.
+    qintptr socketDescriptor() const;
 
     // Streams one message in pieces, each piece a frame. Only one message may be
     // open at a time; other data messages are refused until it is finished.
@@ -206,6 +221,9 @@ Q_SIGNALS:
 
 protected:
     void timerEvent(QTimerEvent *event) override;
+    /// Handles QEvent::ThreadChange: output still waiting for this event-loop
+    /// turn goes out before the connection moves to another thread.
+    bool event(QEvent *event) override;
 
 private:
     friend class ConnectionPrivate;

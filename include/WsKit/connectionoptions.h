@@ -53,6 +53,17 @@ public:
     bool isIncomingStreaming() const;
     void setIncomingStreaming(bool streaming);
 
+    /// Whether TCP_NODELAY is set on the connection's socket (default true).
+    ///
+    /// With it, every write goes out at once instead of waiting, per Nagle's
+    /// algorithm, for the peer to acknowledge the previous one. The connection
+    /// already gathers what it sends in one event-loop turn into one write; turn it
+    /// off only to trade latency for fewer, fuller packets.
+    bool isNoDelay() const;
+    /// Sets or clears TCP_NODELAY; applies when the connection opens, and at once
+    /// to an open connection given these options.
+    void setNoDelay(bool noDelay);
+
     // How long to wait for the peer's close frame after ours, and for the TCP
     // connection to end after the closing handshake, before aborting it.
     std::chrono::milliseconds closeTimeout() const;

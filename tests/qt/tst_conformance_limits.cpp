@@ -4,6 +4,8 @@
 
 #include "conformance.h"
 
+#include <sys/socket.h>
+
 using namespace Conformance;
 
 namespace {
@@ -185,7 +187,8 @@ void ConformanceLimits::slowReader()
     EchoServer limited(
         mode(), [](WsKit::ConnectionOptions &options) { options.setMaxBufferedAmount(Limit); },
         [](WsKit::Connection *connection) {
-            connection->socket()->setSocketOption(QAbstractSocket::SendBufferSizeSocketOption, 8192);
+            const int size = 8192;
+            setsockopt(int(connection->socketDescriptor()), SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
         });
     RawClient client;
     client.setReceiveBufferSize(8192);

@@ -3,6 +3,7 @@
 // limits and timeouts, and receivers that delete the connection.
 
 #include "testserver.h"
+#include "transporttestutil.h"
 
 #include <WsKit/connection.h>
 #include <WsKit/server.h>
@@ -78,6 +79,9 @@ private Q_SLOTS:
     void pingFloodFromNonReaderIsBounded();
     void handshakeAccessors();
     void framesPipelinedAfterHead();
+    void noDelayByDefault();
+    void sendsOfOneTurnLeaveTogether();
+    void peerClosesWhileBacklogIsQueued();
 };
 
 void tst_Connection::messagesBothWays()
@@ -702,7 +706,7 @@ void tst_Connection::pingFloodFromNonReaderIsBounded()
     // Pongs are never refused, but reading stops once the buffer passed its limit:
     // it can exceed it by at most what one read of pings produces.
     QVERIFY2(maxSeen <= limit + 512 * 1024, QByteArray::number(maxSeen).constData());
-    QVERIFY(connection->socket()->bytesAvailable() > 0 || client.socket.bytesToWrite() > 0);
+    QVERIFY(TransportTest::unreadBytes(connection) > 0 || client.socket.bytesToWrite() > 0);
     QCOMPARE(connection->state(), Connection::State::Open);
 }
 
@@ -727,8 +731,11 @@ void tst_Connection::handshakeAccessors()
     QCOMPARE(connection->peerPort(), client.socket.localPort());
     QCOMPARE(connection->localPort(), fixture.port());
     QCOMPARE(connection->localAddress(), QHostAddress(QHostAddress::LocalHost));
-    QVERIFY(connection->socket());
-    QCOMPARE(connection->socket()->parent(), connection);
+    QVERIFY(connection->socketDescriptor() >= 0);
+    if (TransportTest::descriptorTransport())
+        QVERIFY(!connection->socket()); // plain TCP: the descriptor itself
+    else
+        QCOMPARE(connection->socket()->parent(), connection);
     QCOMPARE(connection->bufferedAmount(), 0);
 }
 
@@ -751,4 +758,92 @@ void tst_Connection::framesPipelinedAfterHead()
 }
 
 QTEST_MAIN(tst_Connection)
+void tst_Connection::noDelayByDefault()
+{
+    TestServer fixture;
+    Client client;
+    Connection *connection = listenAndAccept(fixture, client);
+    QVERIFY(connection);
+    QVERIFY(connection->options().isNoDelay());
+    QVERIFY(TransportTest::noDelay(connection));
+    // Off, and on again, on the open connection.
+    WsKit::ConnectionOptions options = connection->options();
+    options.setNoDelay(false);
+    connection->setOptions(options);
+    QVERIFY(!TransportTest::noDelay(connection));
+    options.setNoDelay(true);
+    connection->setOptions(options);
+    QVERIFY(TransportTest::noDelay(connection));
+
+    // Off from the start.
+    WsKit::ConnectionOptions off;
+    off.setNoDelay(false);
+    TestServer other;
+    Client otherClient;
+    Connection *delayed = listenAndAccept(other, otherClient, off);
+    QVERIFY(delayed);
+    QVERIFY(!TransportTest::noDelay(delayed));
+    QVERIFY(delayed->sendText(QStringLiteral("still works")));
+    QCOMPARE(otherClient.nextMessage().payload, QByteArray("still works"));
+}
+
+void tst_Connection::sendsOfOneTurnLeaveTogether()
+{
+    TestServer fixture;
+    Client client;
+    Connection *connection = listenAndAccept(fixture, client);
+    QVERIFY(connection);
+    QSignalSpy buffered(connection, &Connection::bufferedAmountChanged);
+    // Let the 101 response's segment and its acknowledgement pass.
+    QTest::qWait(50);
+    const qint64 segmentsBefore = TransportTest::segmentsSent(connection);
+    QVERIFY(segmentsBefore > 0);
+
+    // Sent outside any read of this connection: gathered until the end of the turn.
+    constexpr int Count = 100;
+    for (int i = 0; i < Count; ++i)
+        QVERIFY(connection->sendText(QByteArray::number(i)));
+    QVERIFY(connection->bufferedAmount() > 0);
+    for (int i = 0; i < Count; ++i)
+        QCOMPARE(client.nextMessage().payload, QByteArray::number(i));
+    QTRY_COMPARE_WITH_TIMEOUT(connection->bufferedAmount(), 0, Wait);
+    QCOMPARE(buffered.last().at(0).toLongLong(), 0);
+    // 100 frames of a few bytes, with TCP_NODELAY: one segment each if every send
+    // were written on its own; a few when they leave together.
+    const qint64 segments = TransportTest::segmentsSent(connection) - segmentsBefore;
+    QVERIFY2(segments <= 4, qPrintable(QString::number(segments)));
+}
+
+void tst_Connection::peerClosesWhileBacklogIsQueued()
+{
+    TestServer fixture;
+    Client client;
+    Connection *connection = listenAndAccept(fixture, client);
+    QVERIFY(connection);
+    QSignalSpy closed(connection, &Connection::closed);
+    client.stopReading();
+    // More than the kernel buffers hold: the rest waits in the connection's queue.
+    const QByteArray chunk(256 * 1024, 'q');
+    constexpr int Chunks = 32;
+    for (int i = 0; i < Chunks; ++i)
+        QVERIFY(connection->sendBinary(chunk));
+    QTRY_VERIFY_WITH_TIMEOUT(connection->bufferedAmount() > 0, Wait);
+    QTest::qWait(20);
+    QVERIFY(connection->bufferedAmount() > 0);
+
+    // The peer's close frame comes in: the reply joins the queue, and the TCP
+    // connection ends only once everything before it went out.
+    client.sendClose(CloseCode::Normal, "done");
+    QTRY_COMPARE_WITH_TIMEOUT(connection->state(), Connection::State::Closing, Wait);
+    QVERIFY(closed.isEmpty());
+    client.resumeReading();
+    for (int i = 0; i < Chunks; ++i)
+        QCOMPARE(client.nextMessage(10000).payload.size(), chunk.size());
+    const Event reply = client.waitFor(Type::Close);
+    QCOMPARE(reply.closeCode, quint16(CloseCode::Normal));
+    QVERIFY(client.waitForDisconnected());
+    QTRY_COMPARE_WITH_TIMEOUT(closed.size(), 1, Wait);
+    QCOMPARE(closed.at(0).at(0).toInt(), int(CloseCode::Normal));
+}
+
 #include "tst_connection.moc"

@@ -2,6 +2,7 @@
 // raw TCP server that answers the handshake byte for byte, right or wrong.
 
 #include "dialertestutil.h"
+#include "transporttestutil.h"
 
 #include <WsKit/Core/frame.h>
 #include <WsKit/Core/mask.h>
@@ -184,6 +185,10 @@ void tst_Dialer::opensAndEchoes()
     QCOMPARE(connection->requestTarget(), QByteArray("/chat?room=1&x=%20y"));
     QCOMPARE(connection->peerAddress(), QHostAddress(QHostAddress::LocalHost));
     QCOMPARE(connection->peerPort(), server.server.serverPort());
+    // Plain TCP runs on the descriptor unless the environment asks for Qt's socket;
+    // either way with TCP_NODELAY.
+    QCOMPARE(connection->socket() == nullptr, TransportTest::descriptorTransport());
+    QVERIFY(TransportTest::noDelay(connection));
 
     QVERIFY(connection->sendText(QStringLiteral("héllo")));
     QCOMPARE(nextText(connection), QStringLiteral("héllo"));

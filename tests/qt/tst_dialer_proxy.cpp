@@ -30,6 +30,8 @@ void expectEcho(Connection *connection)
 {
     const Outcome outcome = waitForOutcome(connection);
     QVERIFY2(outcome.opened, qPrintable(outcome.errorString));
+    // The descriptor leads to the proxy, not the peer: Qt's socket stays in charge.
+    QVERIFY(connection->socket());
     QVERIFY(connection->sendText(QStringLiteral("through the proxy")));
     QCOMPARE(nextText(connection), QStringLiteral("through the proxy"));
     QCOMPARE(closeAndWait(connection), 1000);

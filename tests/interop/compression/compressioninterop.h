@@ -34,13 +34,14 @@ struct Traffic {
     qint64 wireOut = 0;    // TCP payload bytes sent and acknowledged since the handshake
 };
 
-// TCP payload bytes received, and sent and acknowledged, on socket so far (Linux
-// TCP_INFO): what the wire carried, whatever library the peer uses.
-inline QPair<qint64, qint64> tcpBytes(const QTcpSocket *socket)
+// TCP payload bytes received, and sent and acknowledged, on the connection's
+// socket so far (Linux TCP_INFO): what the wire carried, whatever library the peer
+// uses and whichever transport carries the connection.
+inline QPair<qint64, qint64> tcpBytes(const WsKit::Connection *connection)
 {
     tcp_info info{};
     socklen_t size = sizeof info;
-    if (getsockopt(int(socket->socketDescriptor()), IPPROTO_TCP, TCP_INFO, &info, &size) != 0)
+    if (getsockopt(int(connection->socketDescriptor()), IPPROTO_TCP, TCP_INFO, &info, &size) != 0)
         return {-1, -1};
     return {qint64(info.tcpi_bytes_received), qint64(info.tcpi_bytes_acked)};
 }
@@ -117,13 +118,13 @@ struct EchoServer {
             agreed.append(Settings::of(connection->negotiatedCompression()));
             const qsizetype index = traffic.size();
             traffic.append(Traffic());
-            const QPair<qint64, qint64> start = tcpBytes(connection->socket());
+            const QPair<qint64, qint64> start = tcpBytes(connection);
             QObject::connect(connection, &Connection::messageReceived, connection,
                              [this, connection, index, start](const QByteArray &payload, Connection::MessageType type) {
                                  // The peers send a message once the previous echo arrived,
                                  // so the acknowledged bytes cover every echo but this one.
                                  Traffic &counted = traffic[index];
-                                 const QPair<qint64, qint64> now = tcpBytes(connection->socket());
+                                 const QPair<qint64, qint64> now = tcpBytes(connection);
                                  counted.payloadIn += payload.size();
                                  counted.wireIn = now.first - start.first;
                                  counted.wireOut = now.second - start.second;
@@ -224,7 +225,7 @@ inline QString echoThrough(WsKit::Connection *connection, Traffic &traffic)
     QObject context;
     QObject::connect(connection, &WsKit::Connection::messageReceived, &context,
                      [&echoes](const QByteArray &payload) { echoes.append(payload); });
-    const QPair<qint64, qint64> start = tcpBytes(connection->socket());
+    const QPair<qint64, qint64> start = tcpBytes(connection);
     const auto messages = echoMessages();
     for (qsizetype i = 0; i < messages.size(); ++i) {
         const QByteArray &payload = messages.at(i).second;
@@ -237,7 +238,7 @@ inline QString echoThrough(WsKit::Connection *connection, Traffic &traffic)
         traffic.payloadIn += payload.size();
         traffic.payloadOut += payload.size();
     }
-    const QPair<qint64, qint64> end = tcpBytes(connection->socket());
+    const QPair<qint64, qint64> end = tcpBytes(connection);
     traffic.wireIn = end.first - start.first;
     traffic.wireOut = end.second - start.second;
     return {};
