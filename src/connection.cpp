@@ -413,6 +413,8 @@ void ConnectionPrivate::finish()
     qCDebug(lcConnection) << "closed with" << closeCode << closeReason;
     const QPointer<Connection> guard(q);
     setState(Connection::State::Closed, guard);
+    if (guard && tracker)
+        tracker->connectionClosed(q);
     if (guard)
         Q_EMIT q->closed(closeCode, closeReason);
 }
@@ -564,6 +566,13 @@ void ConnectionPrivate::abort()
     finish();
 }
 
+HttpResponse &ConnectionPrivate::handshakeResponse()
+{
+    if (!m_handshakeResponse)
+        m_handshakeResponse = std::make_unique<HttpResponse>(0);
+    return *m_handshakeResponse;
+}
+
 void ConnectionPrivate::notifyOpened()
 {
     const QPointer<Connection> guard(q);
@@ -631,6 +640,8 @@ Connection::Connection(std::unique_ptr<ConnectionPrivate> dd, QObject *parent)
 
 Connection::~Connection()
 {
+    if (d->tracker)
+        d->tracker->connectionDestroyed(this);
     // The transport's Qt objects are our children; end them before d goes so no
     // slot of ours runs. A receiver may delete us from inside one of their own
     // signals, where they must outlive the emission.
@@ -711,12 +722,12 @@ QByteArray Connection::requestTarget() const
 
 HttpHeaderList Connection::requestHeaders() const
 {
-    return d->handshake.requestHeaders;
+    return d->handshake.requestHeaders.toList();
 }
 
 HttpHeaderList Connection::responseHeaders() const
 {
-    return d->handshake.responseHeaders;
+    return d->handshake.responseHeaders.toList();
 }
 
 bool Connection::isCompressionNegotiated() const
@@ -789,7 +800,7 @@ MessageWriter Connection::beginMessage(MessageType type)
 
 HttpResponse Connection::handshakeResponse() const
 {
-    return d->handshakeResponse;
+    return d->m_handshakeResponse ? *d->m_handshakeResponse : HttpResponse(0);
 }
 
 void Connection::ignoreSslErrors()

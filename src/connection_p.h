@@ -9,6 +9,7 @@
 
 #include "flushqueue_p.h"
 #include "messagestorage_p.h"
+#include "packedheaders_p.h"
 #include "transport_p.h"
 
 #include <QtCore/QBasicTimer>
@@ -21,6 +22,20 @@
 
 namespace WsKit {
 
+// Told about a Connection's end in the Connection's thread: what its Server needs
+// to count and delete its connections, at less memory than signal connections.
+class ConnectionTracker
+{
+public:
+    // The connection ended; closed() follows.
+    virtual void connectionClosed(Connection *connection) = 0;
+    // The connection is being deleted.
+    virtual void connectionDestroyed(Connection *connection) = 0;
+
+protected:
+    ~ConnectionTracker() = default;
+};
+
 class ConnectionPrivate final : public TransportEvents, public FlushQueue::Entry
 {
 public:
@@ -28,8 +43,8 @@ public:
     struct Handshake {
         QString subprotocol;
         QByteArray requestTarget;
-        HttpHeaderList requestHeaders;
-        HttpHeaderList responseHeaders;
+        PackedHeaders requestHeaders;
+        PackedHeaders responseHeaders;
         std::optional<Core::DeflateParameters> deflate; // permessage-deflate, when negotiated
     };
 
@@ -91,8 +106,14 @@ public:
     // The opening handshake failed: reports error and ends in state Closed with
     // closed(1006), unless already closed. Emits: call last.
     void failOpening(Connection::Error error, const QString &text);
-    HttpResponse handshakeResponse{0};
+    // Created on first use: only a client's handshake fills it in.
+    HttpResponse &handshakeResponse();
+    std::unique_ptr<HttpResponse> m_handshakeResponse;
     bool ignoreSslErrors = false; // Connection::ignoreSslErrors() was called
+
+    // The Server's bookkeeping: who hears of the end, and the number it knows it by.
+    ConnectionTracker *tracker = nullptr;
+    quint64 trackingId = 0;
 
     bool m_reading = false;        // inside readAvailable()
     bool m_inBytesWritten = false; // inside transportWritten()

@@ -4,6 +4,7 @@
 
 #include "descriptortransport_p.h"
 
+#include <QtCore/QEvent>
 #include <QtCore/QSocketNotifier>
 #include <QtNetwork/QSslSocket>
 #include <QtNetwork/QTcpSocket>
@@ -78,6 +79,32 @@ bool carriesTheStreamItself(QTcpSocket *socket)
 
 } // namespace
 
+// Calls its transport straight from the event instead of through a signal
+// connection, which would cost more memory per connection than the notifier.
+class DescriptorTransport::Notifier final : public QSocketNotifier
+{
+public:
+    Notifier(int fd, Type type, QObject *owner, DescriptorTransport *transport, void (DescriptorTransport::*handler)())
+        : QSocketNotifier(fd, type, owner)
+        , m_transport(transport)
+        , m_handler(handler)
+    {
+    }
+
+protected:
+    bool event(QEvent *event) override
+    {
+        if (event->type() != QEvent::SockAct)
+            return QSocketNotifier::event(event); // thread changes among others
+        (m_transport->*m_handler)(); // may delete this
+        return true;
+    }
+
+private:
+    DescriptorTransport *m_transport;
+    void (DescriptorTransport::*m_handler)();
+};
+
 std::unique_ptr<Transport> DescriptorTransport::adopt(QTcpSocket *socket, QObject *owner, TransportEvents *events)
 {
     if (!carriesTheStreamItself(socket))
@@ -107,13 +134,12 @@ DescriptorTransport::DescriptorTransport(int fd, QByteArray unread, QObject *own
     , m_unread(std::move(unread))
     , m_owner(owner)
     , m_events(events)
-    , m_readNotifier(new QSocketNotifier(fd, QSocketNotifier::Read, owner))
+    , m_readNotifier(new Notifier(fd, QSocketNotifier::Read, owner, this, &DescriptorTransport::onReadable))
 {
 #if !defined(MSG_NOSIGNAL) && defined(SO_NOSIGPIPE)
     const int on = 1;
     ::setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &on, sizeof on);
 #endif
-    QObject::connect(m_readNotifier, &QSocketNotifier::activated, owner, [this] { onReadable(); });
 }
 
 DescriptorTransport::~DescriptorTransport()
@@ -121,12 +147,12 @@ DescriptorTransport::~DescriptorTransport()
     end(0, false);
 }
 
-void DescriptorTransport::deleteNotifier(QSocketNotifier *&notifier)
+void DescriptorTransport::deleteNotifier(Notifier *&notifier)
 {
     if (!notifier)
         return;
-    // Safe from inside its own activated(): QSocketNotifier checks that it is
-    // still alive after emitting.
+    // Safe from inside its own event: the event dispatchers look a notifier up
+    // again after every activation.
     delete notifier;
     notifier = nullptr;
 }
@@ -264,8 +290,7 @@ void DescriptorTransport::watchWritable(bool watch)
     }
     if (m_writeNotifier || m_fd < 0)
         return;
-    m_writeNotifier = new QSocketNotifier(m_fd, QSocketNotifier::Write, m_owner);
-    QObject::connect(m_writeNotifier, &QSocketNotifier::activated, m_owner, [this] { onWritable(); });
+    m_writeNotifier = new Notifier(m_fd, QSocketNotifier::Write, m_owner, this, &DescriptorTransport::onWritable);
 }
 
 void DescriptorTransport::onWritable()

@@ -8,10 +8,6 @@
 #include "outputqueue_p.h"
 #include "transport_p.h"
 
-QT_BEGIN_NAMESPACE
-class QSocketNotifier;
-QT_END_NAMESPACE
-
 namespace WsKit {
 
 class DescriptorTransport final : public Transport
@@ -49,6 +45,8 @@ public:
     qintptr descriptor() const override { return m_fd; }
 
 private:
+    class Notifier;
+
     // Sends the views with one system call; the bytes sent, or -1 after a failure
     // (then the transport has ended).
     qint64 send(const std::string_view *views, int count);
@@ -58,14 +56,14 @@ private:
     // The connection is over: closes the descriptor, drops the queue and, unless
     // aborted, reports the end from the event loop. error: errno, 0 for a clean end.
     void end(int error, bool report);
-    void deleteNotifier(QSocketNotifier *&notifier);
+    void deleteNotifier(Notifier *&notifier);
 
     int m_fd;
     QByteArray m_unread; // read by Qt's socket before the switch
     QObject *m_owner;
     TransportEvents *m_events;
-    QSocketNotifier *m_readNotifier = nullptr;
-    QSocketNotifier *m_writeNotifier = nullptr; // only while bytes are queued
+    Notifier *m_readNotifier = nullptr;
+    Notifier *m_writeNotifier = nullptr; // only while bytes are queued
     OutputQueue m_queue;
     int m_error = 0;
     bool m_reading = true;

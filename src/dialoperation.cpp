@@ -160,7 +160,7 @@ void DialOperation::onHeadComplete()
 {
     const Core::HttpResponseHead &head = m_parser.response();
     storeCookies(head.headers);
-    HttpResponse &response = m_connectionPrivate->handshakeResponse;
+    HttpResponse &response = m_connectionPrivate->handshakeResponse();
     response.setStatusCode(head.status);
     for (const auto &[name, value] : head.headers.fields())
         response.addHeader(toByteArray(name), toByteArray(value));
@@ -319,7 +319,7 @@ void DialOperation::succeed(const Core::ServerAcceptance &acceptance,
     handshake.subprotocol = toQString(acceptance.subprotocol);
     handshake.requestTarget = toByteArray(m_request.request.target);
     handshake.requestHeaders = requestFields(m_requestBytes);
-    handshake.responseHeaders = m_connectionPrivate->handshakeResponse.headers();
+    handshake.responseHeaders = m_connectionPrivate->handshakeResponse().headers();
     handshake.deflate = deflate;
     qCDebug(lcDialer) << "opened" << m_request.host << m_request.port << "subprotocol" << handshake.subprotocol
                       << "compressed:" << deflate.has_value();
@@ -348,8 +348,8 @@ void DialOperation::succeed(const Core::ServerAcceptance &acceptance,
 
 void DialOperation::refuse()
 {
-    const HttpResponse &response = m_connectionPrivate->handshakeResponse;
-    m_connectionPrivate->handshakeResponse.setBody(m_body->body());
+    const HttpResponse &response = m_connectionPrivate->handshakeResponse();
+    m_connectionPrivate->handshakeResponse().setBody(m_body->body());
     QString reason = toQString(m_parser.response().reason);
     if (reason.isEmpty())
         reason = toQString(Core::httpReasonPhrase(response.statusCode()));

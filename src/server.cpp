@@ -3,6 +3,7 @@
 #include "httpreply_p.h"
 #include "headreader_p.h"
 #include "logging_p.h"
+#include "serverworker_p.h"
 
 #include <WsKit/Core/closecode.h>
 #include <WsKit/Core/handshake.h>
@@ -13,6 +14,7 @@
 #include <QtCore/QTimer>
 #include <QtCore/QTimerEvent>
 #include <QtNetwork/QSslServer>
+#include <QtNetwork/QSslSocket>
 #include <QtNetwork/QTcpServer>
 #include <QtNetwork/QTcpSocket>
 
@@ -123,6 +125,12 @@ ServerPrivate::~ServerPrivate()
 {
     for (HandshakeReader *reader : std::as_const(readers))
         reader->detach();
+    // Each worker deletes its connections in its own thread, then its thread ends.
+    for (const auto &worker : workers) {
+        ServerWorker *target = worker.get();
+        QMetaObject::invokeMethod(target, [target] { target->shutdownNow(); }, Qt::BlockingQueuedConnection);
+    }
+    workers.clear();
 }
 
 void ServerPrivate::acceptPending()
@@ -183,17 +191,89 @@ void ServerPrivate::route(HandshakeReader *reader, const HttpRequest &request)
         Q_EMIT q->handshakeFailed(failedStatus, failedReason);
         return;
     }
+    track(connection);
+}
+
+void ServerPrivate::track(Connection *connection)
+{
     connections.append(connection);
-    QObject::connect(connection, &Connection::closed, q, [this, connection] {
-        if (connection->parent() == q)
-            connection->deleteLater();
-        connectionGone(connection);
-    });
-    QObject::connect(connection, &QObject::destroyed, q, [this, connection] { connectionGone(connection); });
+    ConnectionPrivate::get(connection)->tracker = this;
     const QPointer<Server> guard(q);
+    const QPointer<Connection> alive(connection);
     Q_EMIT q->connectionCountChanged(static_cast<int>(connections.size()));
     if (guard)
         Q_EMIT q->newConnection(connection);
+    if (guard && alive)
+        handOver(connection);
+}
+
+void ServerPrivate::handOver(Connection *connection)
+{
+    // It stays here without workers, once closed, or when the newConnection()
+    // slot gave it a parent of its own. TLS connections stay too: Qt's TLS backend
+    // keeps an object of its own in the socket's first thread, which would go on
+    // using the socket from there.
+    if (workers.empty() || connection->state() == Connection::State::Closed || connection->parent() != q
+        || qobject_cast<QSslSocket *>(connection->socket())) {
+        return;
+    }
+    ServerWorker *worker = workers.front().get();
+    for (const auto &candidate : workers) {
+        if (candidate->load < worker->load)
+            worker = candidate.get();
+    }
+    ++worker->load;
+    const quint64 id = ++lastTrackingId;
+    hosted.insert(connection, {worker, id});
+    ConnectionPrivate *connectionPrivate = ConnectionPrivate::get(connection);
+    connectionPrivate->tracker = worker;
+    connectionPrivate->trackingId = id;
+    connection->setParent(nullptr);
+    connection->moveToThread(worker->thread());
+    QMetaObject::invokeMethod(worker, [worker, moved = QPointer<Connection>(connection)] { worker->adopt(moved); },
+                              Qt::QueuedConnection);
+}
+
+void ServerPrivate::connectionClosed(Connection *connection)
+{
+    if (connection->parent() == q)
+        connection->deleteLater();
+    connectionGone(connection);
+}
+
+void ServerPrivate::connectionDestroyed(Connection *connection)
+{
+    connectionGone(connection);
+}
+
+void ServerPrivate::hostedGone(Connection *connection, quint64 id)
+{
+    const auto found = hosted.constFind(connection);
+    if (found == hosted.cend() || found->id != id)
+        return; // reported already, or a later connection at the same address
+    --found->worker->load;
+    hosted.erase(found);
+    connectionGone(connection);
+}
+
+void ServerPrivate::startWorkers()
+{
+    for (int i = static_cast<int>(workers.size()); i < workerCount; ++i)
+        workers.push_back(std::make_unique<ServerWorker>(this, i + 1));
+}
+
+void ServerPrivate::shutDownAll(bool abort)
+{
+    for (const auto &worker : workers) {
+        ServerWorker *target = worker.get();
+        QMetaObject::invokeMethod(target, [target, abort] { target->shutDownAll(abort); }, Qt::QueuedConnection);
+    }
+    QList<Connection *> local;
+    for (Connection *connection : std::as_const(connections)) {
+        if (!hosted.contains(connection))
+            local.append(connection);
+    }
+    shutDownConnections(local, abort);
 }
 
 void ServerPrivate::readerGone(HandshakeReader *reader)
@@ -236,6 +316,10 @@ Server::~Server()
     for (HandshakeReader *reader : std::as_const(d->readers))
         reader->detach();
     d->readers.clear();
+    for (Connection *connection : std::as_const(d->connections)) {
+        if (!d->hosted.contains(connection))
+            ConnectionPrivate::get(connection)->tracker = nullptr;
+    }
 }
 
 void Server::setSslConfiguration(const QSslConfiguration &configuration)
@@ -274,6 +358,7 @@ bool Server::listen(const QHostAddress &address, quint16 port)
     }
     // QSslServer counts sockets still in their TLS handshake as pending.
     d->tcpServer->setMaxPendingConnections(d->maxPendingHandshakes);
+    d->startWorkers();
     connect(d->tcpServer, &QTcpServer::pendingConnectionAvailable, this, [this] { d->acceptPending(); });
     if (!d->tcpServer->listen(address, port)) {
         d->errorString = d->tcpServer->errorString();
@@ -379,6 +464,16 @@ void Server::setMaxConnections(int count)
     d->maxConnections = qMax(0, count);
 }
 
+int Server::workerCount() const
+{
+    return d->workerCount;
+}
+
+void Server::setWorkerCount(int count)
+{
+    d->workerCount = qMax(0, count);
+}
+
 int Server::connectionCount() const
 {
     return static_cast<int>(d->connections.size());
@@ -401,19 +496,10 @@ void Server::shutdown(std::chrono::milliseconds deadline)
     if (!d->shutdownTimer) {
         d->shutdownTimer = new QTimer(this);
         d->shutdownTimer->setSingleShot(true);
-        connect(d->shutdownTimer, &QTimer::timeout, this, [this] {
-            for (const QPointer<Connection> &connection : QList<QPointer<Connection>>(d->connections.begin(), d->connections.end())) {
-                if (connection)
-                    connection->abort();
-            }
-        });
+        connect(d->shutdownTimer, &QTimer::timeout, this, [this] { d->shutDownAll(true); });
     }
     d->shutdownTimer->start(deadline);
-    const QList<QPointer<Connection>> open(d->connections.begin(), d->connections.end());
-    for (const QPointer<Connection> &connection : open) {
-        if (connection)
-            connection->close(Core::CloseCode::GoingAway, QStringLiteral("Server shutting down"));
-    }
+    d->shutDownAll(false);
     d->checkShutdownFinished();
 }
 

@@ -2,12 +2,18 @@
 // Server's private side: the listening socket, the sockets still in their
 // opening handshake, and the open connections.
 
+#include "connection_p.h"
+
 #include <WsKit/Core/http.h>
 #include <WsKit/server.h>
 
 #include <QtCore/QBasicTimer>
+#include <QtCore/QHash>
 #include <QtCore/QPointer>
 #include <QtNetwork/QSslConfiguration>
+
+#include <memory>
+#include <vector>
 
 QT_BEGIN_NAMESPACE
 class QTcpServer;
@@ -18,8 +24,9 @@ QT_END_NAMESPACE
 namespace WsKit {
 
 class HandshakeReader;
+class ServerWorker;
 
-class ServerPrivate
+class ServerPrivate final : public ConnectionTracker
 {
 public:
     explicit ServerPrivate(Server *server);
@@ -29,8 +36,21 @@ public:
     // The request head on reader's socket is complete: upgrade it or answer it.
     void route(HandshakeReader *reader, const HttpRequest &request);
     void readerGone(HandshakeReader *reader);
+    // An upgraded connection: counted, announced, then handed to a worker thread.
+    void track(Connection *connection);
+    void handOver(Connection *connection);
     void connectionGone(Connection *connection);
+    // A worker's connection is gone; id tells it from a later one at its address.
+    void hostedGone(Connection *connection, quint64 id);
     void checkShutdownFinished();
+    void startWorkers();
+    // shutdown(): every connection, in the thread it lives in, is closed with 1001,
+    // or aborted.
+    void shutDownAll(bool abort);
+
+    // ConnectionTracker, for the connections in the server's own thread.
+    void connectionClosed(Connection *connection) override;
+    void connectionDestroyed(Connection *connection) override;
 
     Server *q;
     QTcpServer *tcpServer = nullptr;
@@ -45,6 +65,15 @@ public:
     int maxConnections = Server::DefaultMaxConnections;
     QList<HandshakeReader *> readers;
     QList<Connection *> connections;
+    int workerCount = 0;
+    std::vector<std::unique_ptr<ServerWorker>> workers;
+    // Connections living in a worker thread: where, and their tracking id.
+    struct Hosted {
+        ServerWorker *worker = nullptr;
+        quint64 id = 0;
+    };
+    QHash<Connection *, Hosted> hosted;
+    quint64 lastTrackingId = 0;
     QTimer *shutdownTimer = nullptr;
     bool shuttingDown = false;
     QString errorString;

@@ -2,6 +2,14 @@
 // A WebSocket server on one port: accepts TCP (or TLS) connections, reads each
 // request head under a size limit and a timeout, hands upgrade requests to its
 // Upgrader and other requests to an HTTP handler, and emits newConnection().
+//
+// Threads: everything up to newConnection() runs in the Server's thread. With
+// worker threads (setWorkerCount()), each open connection then moves to the least
+// busy worker, whose event loop drives it from then on: its signals are emitted
+// there, and a slot runs there when its receiver (context object) lives there,
+// e.g. the connection itself; a slot of an object in another thread is queued to
+// that thread, as Qt does for every QObject. Without workers (the default)
+// connections stay in the Server's thread.
 
 #include <WsKit/upgrader.h>
 #include <WsKit/wskit_export.h>
@@ -85,7 +93,28 @@ public:
     int maxConnections() const;
     void setMaxConnections(int count);
 
+    /// Worker threads that host the open connections; 0 (the default) keeps them
+    /// in the Server's thread.
+    ///
+    /// A Server with N workers spreads its connections over N event loops, and so
+    /// over N cores: it accepts, reads request heads, upgrades and emits
+    /// newConnection() in its own thread, then moves each connection to the worker
+    /// hosting the fewest. QThread::idealThreadCount() uses every core. The default
+    /// is 0 because with workers a connection's slots run in a worker thread (see
+    /// the threading rule above), which an application must be written for; QML,
+    /// for one, needs its objects in the GUI thread.
+    int workerCount() const;
+    /// Sets the number of worker threads; takes effect at the first listen(), where
+    /// the threads start. They end, with the connections they host, when the
+    /// Server is deleted.
+    void setWorkerCount(int count);
+
+    /// Open connections, counted and listed in the Server's thread: a connection
+    /// appears before newConnection() and leaves once its closed() was handled
+    /// (with workers, a moment later, when its worker's report arrived).
     int connectionCount() const;
+    /// The open connections, oldest first. With workers they live in other
+    /// threads: call their methods there (QMetaObject::invokeMethod()), not here.
     QList<Connection *> connections() const;
 
     // Stops listening, aborts pending handshakes, closes every connection with 1001
@@ -96,6 +125,12 @@ public:
 Q_SIGNALS:
     // connection is open and a child of the server. The server deletes it (later)
     // after its closed() signal unless it was given another parent.
+    //
+    // Emitted in the Server's thread, before the connection reads its first
+    // message: a slot may connect to it, send and configure it directly. With
+    // workers, the connection then moves to a worker thread, where its parent is
+    // an object of that worker (which deletes it after closed() as above); a slot
+    // that gives it another parent keeps it in the Server's thread.
     void newConnection(WsKit::Connection *connection);
     // An upgrade request refused with an HTTP error status, or a socket dropped
     // before its request head was complete (status 0).

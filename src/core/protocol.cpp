@@ -43,7 +43,6 @@ struct Protocol::Private
     Private(Role ownRole, ProtocolOptions initialOptions)
         : role(ownRole), options(std::move(initialOptions)), headerParser(ownRole)
     {
-        control.reserve(MaxControlPayload);
     }
 
     Event fail(Error error);
@@ -80,7 +79,7 @@ struct Protocol::Private
     FrameHeader frame;
     std::uint64_t frameRemaining = 0;
     std::size_t maskPhase = 0;
-    std::string control; // a control frame's payload, at most 125 bytes
+    std::string control; // a control frame's payload, at most 125 bytes; none until the first
 
     // The data message being received.
     bool messageOpen = false;
