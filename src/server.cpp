@@ -125,11 +125,9 @@ ServerPrivate::~ServerPrivate()
 {
     for (HandshakeReader *reader : std::as_const(readers))
         reader->detach();
-    // Each worker deletes its connections in its own thread, then its thread ends.
-    for (const auto &worker : workers) {
-        ServerWorker *target = worker.get();
-        QMetaObject::invokeMethod(target, [target] { target->shutdownNow(); }, Qt::BlockingQueuedConnection);
-    }
+    // Each worker's thread ends, deleting its connections there. Once they have
+    // ended nothing posts to the Server any more, so ~QObject drops every report
+    // still queued for it.
     workers.clear();
 }
 

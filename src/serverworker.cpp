@@ -14,6 +14,9 @@ ServerWorker::ServerWorker(ServerPrivate *server, int index)
 {
     m_thread->setObjectName(QStringLiteral("WsKit worker %1").arg(index));
     moveToThread(m_thread);
+    // In the worker's thread, after its event loop ended: this needs no event
+    // delivery, which stops while the application object is being destroyed.
+    connect(m_thread, &QThread::finished, this, &ServerWorker::shutdownNow, Qt::DirectConnection);
     m_thread->start();
 }
 

@@ -27,7 +27,7 @@ class ServerWorker final : public QObject, public ConnectionTracker
 public:
     // Starts the worker's thread; the object lives there.
     ServerWorker(ServerPrivate *server, int index);
-    // Stops the thread once the server is done with it; see shutdownNow().
+    // Ends the thread, whose last act is shutdownNow(); from the server's thread.
     ~ServerWorker() override;
 
     // In the server's thread: open connections placed here and not gone yet.
@@ -38,8 +38,8 @@ public:
     void adopt(const QPointer<Connection> &connection);
     // Server::shutdown(): closes every hosted connection with 1001, or aborts it.
     void shutDownAll(bool abort);
-    // The server is going away: deletes every hosted connection and stops
-    // reporting to it.
+    // The thread ends with the server: deletes every hosted connection, in this
+    // thread, without reporting to the server.
     void shutdownNow();
 
     // ConnectionTracker, in the worker's thread.

@@ -21,10 +21,6 @@
 #include <WsKit/upgrader.h>
 
 #include <QtCore/QCoreApplication>
-#include <QtCore/QSocketNotifier>
-
-#include <malloc.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <vector>
@@ -66,28 +62,12 @@ CompressionOptions parseSettings(const QString &settings)
     return compression;
 }
 
-qint64 heapInUse()
-{
-    const struct mallinfo2 info = mallinfo2();
-    return qint64(info.uordblks + info.hblkhd);
-}
-
 int serve(const QString &settings)
 {
     Server *server = startEchoServer(parseSettings(settings));
     if (!server)
         return 1;
-    // Any line on standard input asks for the heap in use.
-    auto *input = new QSocketNotifier(STDIN_FILENO, QSocketNotifier::Read, qApp);
-    QObject::connect(input, &QSocketNotifier::activated, qApp, [] {
-        char line[64];
-        if (::read(STDIN_FILENO, line, sizeof line) <= 0) {
-            QCoreApplication::quit();
-            return;
-        }
-        std::printf("heap %lld\n", static_cast<long long>(heapInUse()));
-        std::fflush(stdout);
-    });
+    answerOnStandardInput();
     std::printf("port %u\n", unsigned(server->serverPort()));
     std::fflush(stdout);
     return qApp->exec();
@@ -251,7 +231,7 @@ Memory runMemory(const QString &settings, int connections)
     if (!waitUntil([&] { return warmup.isDone(); }, 10000))
         return memory;
     waitUntil([] { return false; }, 200);
-    const qint64 heapBefore = server.ask("stats").mid(5).toLongLong();
+    const qint64 heapBefore = server.askNumber("heap");
     const qint64 residentBefore = server.residentBytes();
     std::vector<std::unique_ptr<LoadClient>> clients;
     for (int i = 0; i < connections; ++i)
@@ -263,7 +243,7 @@ Memory runMemory(const QString &settings, int connections)
     if (!waitUntil([&] { return allClients(clients, std::mem_fn(&LoadClient::isDone)); }, 30000))
         return memory;
     waitUntil([] { return false; }, 300);
-    memory.heap = double(server.ask("stats").mid(5).toLongLong() - heapBefore) / connections;
+    memory.heap = double(server.askNumber("heap") - heapBefore) / connections;
     memory.resident = double(server.residentBytes() - residentBefore) / connections;
     memory.ok = true;
     return memory;

@@ -5,6 +5,7 @@
 #include <WsKit/Core/protocol.h>
 
 #include <arpa/inet.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -14,6 +15,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -53,8 +55,21 @@ bool flush(int fd, Protocol &protocol)
     return written;
 }
 
+using Peers = std::unordered_map<int, std::unique_ptr<Peer>>;
+
+// Sends a message to every open peer, each write at once.
+void broadcast(Peers &peers, MessageType type, std::string_view payload)
+{
+    for (auto &[fd, other] : peers) {
+        if (other->protocol.state() != Protocol::State::Open)
+            continue;
+        other->protocol.sendMessage(type, payload);
+        flush(fd, other->protocol);
+    }
+}
+
 // Handles one read; false when the peer is done.
-bool onReadable(int fd, Peer &peer, std::string &buffer)
+bool onReadable(int fd, Peer &peer, std::string &buffer, Peers *broadcastTo)
 {
     const ssize_t size = ::read(fd, buffer.data(), buffer.size());
     if (size <= 0)
@@ -78,6 +93,10 @@ bool onReadable(int fd, Peer &peer, std::string &buffer)
     for (Event event = peer.protocol.nextEvent(); event.type != Event::Type::None; event = peer.protocol.nextEvent()) {
         if (event.type != Event::Type::Message)
             continue;
+        if (broadcastTo) {
+            broadcast(*broadcastTo, event.messageType, event.payload);
+            continue;
+        }
         // A large echo goes out before the next event, while its payload is valid:
         // the frame header, then the payload itself, as WsKit's Server sends it.
         // Small ones are gathered and written once per read.
@@ -94,7 +113,26 @@ bool onReadable(int fd, Peer &peer, std::string &buffer)
 
 } // namespace
 
-int serveCoreOnEpoll()
+// Answers one line of standard input; false at its end.
+bool answerQuestion(std::size_t connections)
+{
+    char line[64] = {};
+    if (::read(STDIN_FILENO, line, sizeof line - 1) <= 0)
+        return false;
+    const std::string question(line, std::strcspn(line, "\r\n"));
+    if (question == "heap") {
+        const struct mallinfo2 info = mallinfo2();
+        std::printf("heap %lld\n", static_cast<long long>(info.uordblks + info.hblkhd));
+    } else if (question == "connections") {
+        std::printf("connections %zu\n", connections);
+    } else {
+        std::printf("ok\n");
+    }
+    std::fflush(stdout);
+    return true;
+}
+
+int serveCoreOnEpoll(bool broadcasting)
 {
     const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
     sockaddr_in address{};
@@ -112,13 +150,21 @@ int serveCoreOnEpoll()
     epoll_event listening{EPOLLIN, {}};
     listening.data.fd = listener;
     ::epoll_ctl(poller, EPOLL_CTL_ADD, listener, &listening);
-    std::unordered_map<int, std::unique_ptr<Peer>> peers;
+    epoll_event input{EPOLLIN, {}};
+    input.data.fd = STDIN_FILENO;
+    ::epoll_ctl(poller, EPOLL_CTL_ADD, STDIN_FILENO, &input);
+    Peers peers;
     std::string buffer(256 * 1024, '\0');
     epoll_event ready[64];
     for (;;) {
         const int count = ::epoll_wait(poller, ready, 64, -1);
         for (int i = 0; i < count; ++i) {
             const int fd = ready[i].data.fd;
+            if (fd == STDIN_FILENO) {
+                if (!answerQuestion(peers.size()))
+                    return 0;
+                continue;
+            }
             if (fd == listener) {
                 int accepted;
                 while ((accepted = ::accept4(listener, nullptr, nullptr, SOCK_NONBLOCK)) >= 0) {
@@ -132,7 +178,10 @@ int serveCoreOnEpoll()
                 }
                 continue;
             }
-            if (!onReadable(fd, *peers.at(fd), buffer)) {
+            const auto peer = peers.find(fd);
+            if (peer == peers.end())
+                continue; // closed by an earlier event of this batch
+            if (!onReadable(fd, *peer->second, buffer, broadcasting ? &peers : nullptr)) {
                 ::close(fd);
                 peers.erase(fd);
             }

@@ -11,9 +11,11 @@
 #include <WsKit/upgrader.h>
 
 #include <QtCore/QMutex>
+#include <QtCore/QProcess>
 #include <QtCore/QSet>
 #include <QtCore/QTemporaryDir>
 #include <QtCore/QThread>
+#include <QtCore/QTimer>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
 
@@ -121,6 +123,7 @@ private Q_SLOTS:
     void tlsConnectionsStayInTheServersThread();
     void reparentedConnectionStays();
     void serverDeletedWithOpenConnections();
+    void serverEndsWithTheApplication();
 };
 
 void tst_ServerWorkers::noWorkersByDefault()
@@ -333,5 +336,50 @@ void tst_ServerWorkers::serverDeletedWithOpenConnections()
         QVERIFY(client->waitForDisconnected());
 }
 
-QTEST_MAIN(tst_ServerWorkers)
+void tst_ServerWorkers::serverEndsWithTheApplication()
+{
+    // A Server that is a child of the application object is deleted while that
+    // object is being destroyed, when Qt delivers no more events to any thread:
+    // the workers must still end and delete their connections. In a process of
+    // its own, so the application object can go.
+    QProcess child;
+    child.setProcessChannelMode(QProcess::ForwardedChannels);
+    child.start(QCoreApplication::applicationFilePath(), {QStringLiteral("--exit-with-open-connections")});
+    QVERIFY(child.waitForFinished(60000));
+    QCOMPARE(child.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(child.exitCode(), 0);
+}
+
+namespace {
+
+// The child of serverEndsWithTheApplication(): a Server with workers owned by the
+// application, two open connections, then quit.
+int exitWithOpenConnections(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    auto *server = new Server(&app);
+    server->setWorkerCount(2);
+    if (!server->listen(QHostAddress::LocalHost, 0))
+        return 2;
+    Client first;
+    Client second;
+    if (!first.connectTo(server->serverPort()) || first.upgrade() != 101 || !second.connectTo(server->serverPort())
+        || second.upgrade() != 101 || !QTest::qWaitFor([server] { return server->connectionCount() == 2; }, Wait)) {
+        return 3;
+    }
+    QTimer::singleShot(0, &app, &QCoreApplication::quit);
+    return app.exec();
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    if (argc > 1 && qstrcmp(argv[1], "--exit-with-open-connections") == 0)
+        return exitWithOpenConnections(argc, argv);
+    QCoreApplication app(argc, argv);
+    tst_ServerWorkers test;
+    return QTest::qExec(&test, argc, argv);
+}
+
 #include "tst_server_workers.moc"
