@@ -195,6 +195,7 @@ void ServerPrivate::route(HandshakeReader *reader, const HttpRequest &request)
 void ServerPrivate::track(Connection *connection)
 {
     connections.append(connection);
+    heapTrimmer.connectionCountChanged(static_cast<int>(connections.size()));
     ConnectionPrivate::get(connection)->tracker = this;
     const QPointer<Server> guard(q);
     const QPointer<Connection> alive(connection);
@@ -283,6 +284,7 @@ void ServerPrivate::connectionGone(Connection *connection)
 {
     if (!connections.removeOne(connection))
         return;
+    heapTrimmer.connectionCountChanged(static_cast<int>(connections.size()));
     const QPointer<Server> guard(q);
     Q_EMIT q->connectionCountChanged(static_cast<int>(connections.size()));
     if (guard)

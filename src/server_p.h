@@ -3,6 +3,7 @@
 // opening handshake, and the open connections.
 
 #include "connection_p.h"
+#include "heaptrim_p.h"
 
 #include <WsKit/Core/http.h>
 #include <WsKit/server.h>
@@ -74,6 +75,7 @@ public:
     };
     QHash<Connection *, Hosted> hosted;
     quint64 lastTrackingId = 0;
+    HeapTrimmer heapTrimmer{q};
     QTimer *shutdownTimer = nullptr;
     bool shuttingDown = false;
     QString errorString;

@@ -511,7 +511,8 @@ bool runChurn(const Subject &subject, int connections, int cycles)
         open.closeAll();
         if (!waitUntil([&] { return server.askNumber("connections") == 0; }, 60000))
             return false;
-        waitUntil([] { return false; }, 300);
+        // WsKit's Server returns free heap memory 2 s after the closing is over.
+        waitUntil([] { return false; }, 3000);
         std::printf(" %.1f/%.1f", double(server.residentBytes()) / 1048576, double(server.askNumber("heap")) / 1048576);
         std::fflush(stdout);
     }

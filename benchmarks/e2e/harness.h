@@ -112,6 +112,13 @@ inline void answerOnStandardInput(std::function<int()> connectionCount = {})
         const QByteArray question = QByteArray(line).trimmed();
         if (question == "heap")
             std::printf("heap %lld\n", static_cast<long long>(heapInUse()));
+        else if (question == "mallinfo") {
+            const struct mallinfo2 info = mallinfo2();
+            std::printf("mallinfo arena %zu free %zu keep %zu mmap %zu\n", info.arena, info.fordblks, info.keepcost, info.hblkhd);
+        } else if (question == "trim") {
+            malloc_trim(0);
+            std::printf("ok\n");
+        }
         else if (question == "connections")
             std::printf("connections %d\n", connectionCount ? connectionCount() : -1);
         else
