@@ -66,6 +66,22 @@ private:
 
 thread_local ReadBuffer::Shared ReadBuffer::s_shared;
 
+// The text message being delivered in this thread, valid UTF-8 as the core
+// checked: sending those very bytes back (an echo) or on (a relay, a broadcast)
+// from a slot skips checking them again. Only while it is emitted, when the
+// delivering connection's own reference to the buffer keeps anyone from changing
+// it in place.
+struct DeliveredText {
+    const char *data = nullptr;
+    qsizetype size = -1;
+};
+thread_local DeliveredText t_deliveredText;
+
+bool isDeliveredText(const QByteArray &utf8)
+{
+    return utf8.constData() == t_deliveredText.data && utf8.size() == t_deliveredText.size;
+}
+
 Core::MessageType toCore(Connection::MessageType type)
 {
     return type == Connection::MessageType::Text ? Core::MessageType::Text : Core::MessageType::Binary;
@@ -284,25 +300,30 @@ bool ConnectionPrivate::dispatchMessage(const Core::Event &event, const QPointer
     static const QMetaMethod binarySignal = QMetaMethod::fromSignal(&Connection::binaryMessageReceived);
 
     const Connection::MessageType type = fromCore(event.messageType);
-    const bool wantsMessage = q->isSignalConnected(messageSignal);
-    const bool wantsTyped = q->isSignalConnected(type == Connection::MessageType::Text ? textSignal : binarySignal);
-    if (!wantsMessage && !wantsTyped)
-        return true; // nobody listens: skip the copy
+    const bool text = type == Connection::MessageType::Text;
+    // Asking Qt whether a signal is connected takes a lock and costs more than
+    // copying a small payload into the reused buffer messageStorage hands out;
+    // a large payload is copied only for a listener.
+    if (event.payload.size() >= MessageStorage::PooledMinimum && !q->isSignalConnected(messageSignal)
+        && !q->isSignalConnected(text ? textSignal : binarySignal)) {
+        return true;
+    }
     // Shared with the storage the core assembled it in, or one copy out of the
     // read buffer; every receiver shares it.
     QByteArray payload = messageStorage.message(event.payload);
-    bool alive = true;
-    if (wantsMessage) {
-        Q_EMIT q->messageReceived(payload, type);
+    const DeliveredText outer = std::exchange(
+        t_deliveredText, text ? DeliveredText{payload.constData(), payload.size()} : DeliveredText{});
+    Q_EMIT q->messageReceived(payload, type);
+    bool alive = !guard.isNull();
+    // The QString is built only for a listener.
+    if (alive && text && q->isSignalConnected(textSignal)) {
+        Q_EMIT q->textMessageReceived(QString::fromUtf8(payload));
+        alive = !guard.isNull();
+    } else if (alive && !text) {
+        Q_EMIT q->binaryMessageReceived(payload);
         alive = !guard.isNull();
     }
-    if (alive && wantsTyped) {
-        if (type == Connection::MessageType::Text)
-            Q_EMIT q->textMessageReceived(QString::fromUtf8(payload));
-        else
-            Q_EMIT q->binaryMessageReceived(payload);
-        alive = !guard.isNull();
-    }
+    t_deliveredText = outer;
     MessageStorage::recycle(std::move(payload));
     return alive;
 }
@@ -328,7 +349,9 @@ void ConnectionPrivate::flush()
 
 void ConnectionPrivate::flushSoon()
 {
-    // While reading, afterProtocolStep() flushes once the read is handled.
+    // While reading, afterProtocolStep() flushes once the read is handled. Either
+    // way bufferedAmountChanged() reports the amount after the flush, once per
+    // batch of sends rather than once per send.
     if (!m_reading)
         FlushQueue::add(this);
 }
@@ -490,6 +513,7 @@ bool ConnectionPrivate::send(Connection::MessageType type, const QByteArray &pay
         if (result != Core::Error::None)
             return refuse(result);
         flushSoon();
+        return true;
     }
     notifyBufferedAmount();
     return true;
@@ -522,7 +546,6 @@ bool ConnectionPrivate::sendFragment(std::string_view piece, bool last)
     if (result != Core::Error::None)
         return refuse(result);
     flushSoon();
-    notifyBufferedAmount();
     return true;
 }
 
@@ -536,7 +559,6 @@ bool ConnectionPrivate::sendControl(Core::Opcode opcode, const QByteArray &paylo
     if (opcode == Core::Opcode::Ping)
         m_sincePing.start();
     flushSoon();
-    notifyBufferedAmount();
     return true;
 }
 
@@ -817,7 +839,7 @@ bool Connection::sendText(const QString &text)
 
 bool Connection::sendTextUtf8(const QByteArray &utf8)
 {
-    if (!Core::isValidUtf8(view(utf8)))
+    if (!isDeliveredText(utf8) && !Core::isValidUtf8(view(utf8)))
         return d->refuse(Error::InvalidSend, QStringLiteral("The text is not valid UTF-8"));
     return d->send(MessageType::Text, utf8);
 }

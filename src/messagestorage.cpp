@@ -1,16 +1,18 @@
 #include "messagestorage_p.h"
 
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
 namespace WsKit {
 
 namespace {
 
-// Smaller buffers come cheaply from the heap; larger ones than the pool's whole
-// budget are never kept.
-constexpr qsizetype PooledMinimum = 64 * 1024;
+// Larger buffers than the pool's whole budget are never kept.
+constexpr qsizetype PooledMinimum = MessageStorage::PooledMinimum;
 constexpr qsizetype PoolBudget = 8 * 1024 * 1024;
+// The least a reused small-message buffer holds.
+constexpr qsizetype SmallBufferMinimum = 256;
 
 class BufferPool
 {
@@ -58,6 +60,21 @@ BufferPool &pool()
     return threadPool;
 }
 
+QByteArray smallCopy(std::string_view payload)
+{
+    static thread_local QByteArray reused;
+    const auto size = static_cast<qsizetype>(payload.size());
+    // A receiver that kept the previous message keeps that buffer; this one
+    // starts a new one.
+    if (!reused.isDetached() || reused.capacity() < size) {
+        reused = QByteArray();
+        reused.reserve(qMax(size, SmallBufferMinimum));
+    }
+    reused.resize(size);
+    std::memcpy(reused.data(), payload.data(), payload.size());
+    return reused;
+}
+
 } // namespace
 
 void MessageStorage::clear()
@@ -84,7 +101,7 @@ QByteArray MessageStorage::message(std::string_view payload) const
         return m_bytes;
     const auto size = static_cast<qsizetype>(payload.size());
     if (size < PooledMinimum)
-        return QByteArray(payload.data(), size);
+        return smallCopy(payload);
     QByteArray copy = pool().take(size);
     copy.append(payload.data(), size);
     return copy;

@@ -16,6 +16,9 @@ namespace WsKit {
 class MessageStorage final : public Core::MessageStorage
 {
 public:
+    // Payloads from this size on come from the pool; smaller ones are copied.
+    static constexpr qsizetype PooledMinimum = 64 * 1024;
+
     void clear() override;
     std::size_t capacity() const override { return static_cast<std::size_t>(m_bytes.capacity()); }
     void reserve(std::size_t capacity) override;
@@ -26,7 +29,10 @@ public:
     }
 
     // The payload of a message event as a QByteArray: shared when the core
-    // assembled it here, otherwise copied (into a pooled buffer when large).
+    // assembled it here, otherwise copied: into a pooled buffer when large, and
+    // when small into a buffer of this thread that is reused as soon as no
+    // receiver kept the previous message, so a steady stream of small messages
+    // allocates nothing.
     QByteArray message(std::string_view payload) const;
     // Hands a message buffer back for reuse once its receivers let go of it.
     static void recycle(QByteArray &&buffer);

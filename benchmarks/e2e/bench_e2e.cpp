@@ -15,6 +15,9 @@
 //   bench_e2e --serve KIND [--workers N] [--broadcast] [--cpus FIRST,COUNT]
 //                                       (internal) one server, prints its port;
 //                                       KIND: wskit, wskit-deflate, qt, epoll
+//   bench_e2e --drive PORT SCENARIO     the load of echo scenario SCENARIO (0-3)
+//                                       against a server started by hand, e.g.
+//                                       under a profiler
 //
 // Each measurement starts a fresh server process, so its CPU time and resident
 // memory can be read from /proc apart from the load generator's. The generator is
@@ -183,33 +186,32 @@ struct Result {
     bool ok = false;
 };
 
-Result runEcho(const QStringList &arguments, const QStringList &environment, const Scenario &scenario)
+// The scenario's load against the server at port; cpuSeconds reads the server's
+// CPU time (0 when unknown).
+Result runEchoLoad(quint16 port, const std::function<double()> &cpuSeconds, const Scenario &scenario)
 {
-    ServerProcess server(arguments, environment);
     Result result;
-    if (!server.port())
-        return result;
     const QByteArray payload = payloadFor(scenario.type, scenario.size);
     std::vector<std::unique_ptr<LoadClient>> clients;
     for (int i = 0; i < scenario.connections; ++i) {
-        clients.push_back(std::make_unique<LoadClient>(server.port(), scenario.messagesPerConnection, scenario.window,
+        clients.push_back(std::make_unique<LoadClient>(port, scenario.messagesPerConnection, scenario.window,
                                                        scenario.type, QList<QByteArray>{payload}));
         clients.back()->setTiming(true);
     }
     if (!waitUntil([&] { return allClients(clients, std::mem_fn(&LoadClient::isOpen)); }, 60000))
         return result;
-    const double cpuBefore = server.cpuSeconds();
+    const double cpuBefore = cpuSeconds();
     QElapsedTimer timer;
     timer.start();
     for (auto &client : clients)
         client->start();
     if (!waitUntil([&] { return allClients(clients, [](const LoadClient &c) { return c.isDone() || c.failed(); }); },
-                   600000)
+                   3600000)
         || !allClients(clients, std::mem_fn(&LoadClient::isDone))) {
         return result;
     }
     const double seconds = double(timer.nsecsElapsed()) / 1e9;
-    const double cpu = server.cpuSeconds() - cpuBefore;
+    const double cpu = cpuSeconds() - cpuBefore;
     const double messages = double(scenario.connections) * scenario.messagesPerConnection;
     qint64 bytes = 0;
     std::vector<qint64> roundTrips;
@@ -229,6 +231,14 @@ Result runEcho(const QStringList &arguments, const QStringList &environment, con
     return result;
 }
 
+Result runEcho(const QStringList &arguments, const QStringList &environment, const Scenario &scenario)
+{
+    ServerProcess server(arguments, environment);
+    if (!server.port())
+        return {};
+    return runEchoLoad(server.port(), [&server] { return server.cpuSeconds(); }, scenario);
+}
+
 void printEchoRow(const char *scenario, const char *server, const Result &result)
 {
     std::printf("  %-34s %-15s %11.0f %9.1f %10.2f %9.0f %9.0f\n", scenario, server, result.messagesPerSecond,
@@ -244,15 +254,20 @@ void printEchoRatio(const char *what, const Result &result, const Result &refere
                 ratio(result.p50, reference.p50), ratio(result.p99, reference.p99));
 }
 
-bool runEchoes(bool quick)
+std::vector<Scenario> echoScenarios(bool quick)
 {
     const int scale = quick ? 10 : 1;
-    const std::vector<Scenario> scenarios = {
+    return {
         {"16 B text, 1 conn x 1 in flight", 1, 20000 / scale, 1, Core::MessageType::Text, 16},
         {"16 B binary, 64 conns x 8 in flight", 64, 4000 / scale, 8, Core::MessageType::Binary, 16},
         {"64 KiB binary, 8 conns x 4 in flight", 8, 1000 / scale, 4, Core::MessageType::Binary, 64 * 1024},
         {"1 MiB text, 1 conn x 2 in flight", 1, 300 / scale, 2, Core::MessageType::Text, 1024 * 1024},
     };
+}
+
+bool runEchoes(bool quick)
+{
+    const std::vector<Scenario> scenarios = echoScenarios(quick);
     std::printf("echo round trips over loopback; CPU = user+system time of the server process per message;\n"
                 "p50/p99 = round trip of each message as the generator sees it\n\n");
     std::printf("  %-34s %-15s %11s %9s %10s %9s %9s\n", "scenario", "server", "messages/s", "MB/s", "CPU us/msg",
@@ -555,6 +570,13 @@ int main(int argc, char *argv[])
     const qsizetype serveAt = arguments.indexOf(QStringLiteral("--serve"));
     if (serveAt >= 0 && serveAt + 1 < arguments.size())
         return serve(arguments);
+    const qsizetype driveAt = arguments.indexOf(QStringLiteral("--drive"));
+    if (driveAt >= 0 && driveAt + 2 < arguments.size()) {
+        const Scenario scenario = echoScenarios(false).at(std::size_t(arguments.at(driveAt + 2).toInt()));
+        const Result result = runEchoLoad(arguments.at(driveAt + 1).toUShort(), [] { return 0.0; }, scenario);
+        printEchoRow(scenario.name, "(by hand)", result);
+        return result.ok ? 0 : 1;
+    }
     const qsizetype only = arguments.indexOf(QStringLiteral("--only"));
     return runAll(arguments.contains(QStringLiteral("--quick")),
                   only >= 0 && only + 1 < arguments.size() ? arguments.at(only + 1) : QString());

@@ -18,7 +18,9 @@ private Q_SLOTS:
     void heldBufferIsNeverReused();
     void releasedBufferIsReused();
     void smallPayloadIsCopied();
+    void smallBufferIsReusedOnlyWhenReleased();
     void keptPayloadsSurviveLaterMessages();
+    void keptSmallPayloadsSurviveLaterMessages();
 };
 
 namespace {
@@ -75,6 +77,24 @@ void tst_MessageStorage::smallPayloadIsCopied()
     QVERIFY(static_cast<const void *>(message.constData()) != static_cast<const void *>(elsewhere.data()));
 }
 
+void tst_MessageStorage::smallBufferIsReusedOnlyWhenReleased()
+{
+    WsKit::MessageStorage storage;
+    const void *firstData = nullptr;
+    {
+        const QByteArray first = storage.message("first");
+        firstData = first.constData();
+    } // released: the next small message goes into the same buffer
+    const QByteArray second = storage.message("second");
+    QCOMPARE(static_cast<const void *>(second.constData()), firstData);
+    QCOMPARE(second, QByteArray("second"));
+    // Kept: the next one gets a buffer of its own, and this one stays as it was.
+    const QByteArray third = storage.message("third");
+    QVERIFY(third.constData() != second.constData());
+    QCOMPARE(second, QByteArray("second"));
+    QCOMPARE(third, QByteArray("third"));
+}
+
 // Over a socket: fragmented large messages are assembled in pooled buffers; a
 // receiver that keeps every payload must still find each one intact at the end.
 void tst_MessageStorage::keptPayloadsSurviveLaterMessages()
@@ -96,6 +116,33 @@ void tst_MessageStorage::keptPayloadsSurviveLaterMessages()
     QCOMPARE(kept.at(1), QByteArray(300 * 1024, 'y'));
     QCOMPARE(kept.at(2), QByteArray(300 * 1024, 'z'));
     QCOMPARE(kept.at(3), QByteArray(300 * 1024, 'w'));
+}
+
+// Over a socket: small messages, many in one read, some kept and some not; the
+// kept ones are intact after all the others went through the reused buffer.
+void tst_MessageStorage::keptSmallPayloadsSurviveLaterMessages()
+{
+    TestServer server;
+    QVERIFY(server.listen());
+    Client client;
+    Connection *connection = server.accept(client);
+    QVERIFY(connection);
+    QList<QByteArray> kept;
+    int seen = 0;
+    connect(connection, &Connection::binaryMessageReceived, this, [&kept, &seen](const QByteArray &data) {
+        if (seen++ % 3 == 0)
+            kept.append(data);
+    });
+    QByteArray burst;
+    for (int i = 0; i < 300; ++i)
+        burst += encode({Core::Opcode::Binary, QByteArray(1 + i % 50, char('a' + i % 26)) + QByteArray::number(i)});
+    client.write(burst);
+    QTRY_COMPARE_WITH_TIMEOUT(seen, 300, Wait);
+    QCOMPARE(kept.size(), 100);
+    for (int k = 0; k < 100; ++k) {
+        const int i = 3 * k;
+        QCOMPARE(kept.at(k), QByteArray(1 + i % 50, char('a' + i % 26)) + QByteArray::number(i));
+    }
 }
 
 QTEST_GUILESS_MAIN(tst_MessageStorage)
