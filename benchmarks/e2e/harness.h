@@ -112,13 +112,7 @@ inline void answerOnStandardInput(std::function<int()> connectionCount = {})
         const QByteArray question = QByteArray(line).trimmed();
         if (question == "heap")
             std::printf("heap %lld\n", static_cast<long long>(heapInUse()));
-        else if (question == "mallinfo") {
-            const struct mallinfo2 info = mallinfo2();
-            std::printf("mallinfo arena %zu free %zu keep %zu mmap %zu\n", info.arena, info.fordblks, info.keepcost, info.hblkhd);
-        } else if (question == "trim") {
-            malloc_trim(0);
-            std::printf("ok\n");
-        }
+
         else if (question == "connections")
             std::printf("connections %d\n", connectionCount ? connectionCount() : -1);
         else
@@ -460,10 +454,13 @@ bool allClients(const std::vector<std::unique_ptr<LoadClient>> &clients, Predica
 
 // Connections that completed the opening handshake and then stay idle, held as
 // bare descriptors (no event loop, a few bytes each in this process). Each may
-// first exchange one message with an echo server.
+// first exchange one message with an echo server. They open in batches whose
+// handshakes are all in flight at once, so the server handles many per wake-up.
 class IdleConnections
 {
 public:
+    static constexpr int Batch = 100;
+
     IdleConnections() = default;
     ~IdleConnections() { closeAll(); }
     IdleConnections(const IdleConnections &) = delete;
@@ -474,15 +471,21 @@ public:
               const QByteArray &message = {})
     {
         const QByteArray request = upgradeRequest(deflate);
-        for (int i = 0; i < count; ++i) {
-            const int fd = connectTo(port);
-            if (fd < 0) {
-                std::fprintf(stderr, "connection %d: %s\n", i, std::strerror(errno));
-                return false;
+        for (int done = 0; done < count; done += Batch) {
+            std::vector<Pending> batch;
+            for (int i = done; i < std::min(count, done + Batch); ++i) {
+                const int fd = connectTo(port);
+                if (fd < 0) {
+                    std::fprintf(stderr, "connection %d: %s\n", i, std::strerror(errno));
+                    return false;
+                }
+                m_fds.push_back(fd);
+                if (::send(fd, request.constData(), std::size_t(request.size()), MSG_NOSIGNAL) != request.size())
+                    return false;
+                batch.push_back(Pending{fd, deflate, message});
             }
-            m_fds.push_back(fd);
-            if (!handshake(fd, request, deflate, message)) {
-                std::fprintf(stderr, "connection %d: no handshake or echo\n", i);
+            if (!finish(batch)) {
+                std::fprintf(stderr, "connections %d-%d: no handshake or echo\n", done, done + Batch - 1);
                 return false;
             }
         }
@@ -499,44 +502,38 @@ public:
     int size() const { return int(m_fds.size()); }
 
 private:
-    static bool handshake(int fd, const QByteArray &request, const std::optional<Core::DeflateConfig> &deflate,
-                          const QByteArray &message)
-    {
-        if (::send(fd, request.constData(), std::size_t(request.size()), MSG_NOSIGNAL) != request.size())
-            return false;
-        Core::HttpHeadParser head(Core::HttpHeadParser::Kind::Response);
-        Core::Protocol protocol(Core::Role::Client, clientOptions());
-        char buffer[16 * 1024];
-        for (;;) {
-            pollfd waiting{fd, POLLIN, 0};
-            if (::poll(&waiting, 1, 30000) != 1)
-                return false;
-            const ssize_t size = ::recv(fd, buffer, sizeof buffer, 0);
-            if (size <= 0)
-                return false;
-            char *data = buffer;
-            auto available = std::size_t(size);
+    // One connection's handshake (and echo) in progress.
+    struct Pending {
+        Pending(int descriptor, const std::optional<Core::DeflateConfig> &offer, const QByteArray &exchange)
+            : fd(descriptor), deflate(offer), message(exchange)
+        {
+        }
+        // Takes the bytes that arrived; true once done, and sets failed on a failure.
+        bool take(char *data, std::size_t available)
+        {
             if (protocol.state() == Core::Protocol::State::Connecting) {
                 std::size_t consumed = 0;
-                if (head.parse(data, available, consumed) != Core::HttpHeadParser::Status::Complete)
-                    continue;
+                if (head.parse(data, available, consumed) != Core::HttpHeadParser::Status::Complete) {
+                    failed = head.status() == Core::HttpHeadParser::Status::Failed;
+                    return failed;
+                }
                 std::optional<Core::DeflateParameters> agreed;
-                if (head.response().status != 101
+                failed = head.response().status != 101
                     || (deflate
                         && Core::acceptDeflateResponse(head.response().headers.combinedValue("Sec-WebSocket-Extensions"),
                                                        *deflate, agreed)
-                            != Core::Error::None)) {
-                    return false;
-                }
+                            != Core::Error::None);
+                if (failed)
+                    return true;
                 protocol.open(agreed);
                 if (message.isEmpty())
                     return true;
-                protocol.sendMessage(Core::MessageType::Binary,
-                                     {message.constData(), std::size_t(message.size())});
+                protocol.sendMessage(Core::MessageType::Binary, {message.constData(), std::size_t(message.size())});
                 const std::string_view output = protocol.pendingOutput();
-                if (::send(fd, output.data(), output.size(), MSG_NOSIGNAL) != ssize_t(output.size()))
-                    return false;
+                failed = ::send(fd, output.data(), output.size(), MSG_NOSIGNAL) != ssize_t(output.size());
                 protocol.consumeOutput(output.size());
+                if (failed)
+                    return true;
                 data += consumed;
                 available -= consumed;
             }
@@ -546,7 +543,47 @@ private:
                 if (event.type == Core::Event::Type::Message)
                     return true;
             }
+            return false;
         }
+
+        int fd;
+        std::optional<Core::DeflateConfig> deflate;
+        QByteArray message;
+        Core::HttpHeadParser head{Core::HttpHeadParser::Kind::Response};
+        Core::Protocol protocol{Core::Role::Client, clientOptions()};
+        bool failed = false;
+    };
+
+    // Waits until every connection of the batch is done; false on a failure.
+    static bool finish(std::vector<Pending> &batch)
+    {
+        std::vector<Pending *> waiting;
+        for (Pending &pending : batch)
+            waiting.push_back(&pending);
+        char buffer[16 * 1024];
+        while (!waiting.empty()) {
+            std::vector<pollfd> fds;
+            for (const Pending *pending : waiting)
+                fds.push_back({pending->fd, POLLIN, 0});
+            if (::poll(fds.data(), fds.size(), 30000) <= 0)
+                return false;
+            std::vector<Pending *> still;
+            for (std::size_t i = 0; i < waiting.size(); ++i) {
+                if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) {
+                    still.push_back(waiting[i]);
+                    continue;
+                }
+                const ssize_t size = ::recv(waiting[i]->fd, buffer, sizeof buffer, 0);
+                if (size <= 0)
+                    return false;
+                if (!waiting[i]->take(buffer, std::size_t(size)))
+                    still.push_back(waiting[i]);
+                else if (waiting[i]->failed)
+                    return false;
+            }
+            waiting.swap(still);
+        }
+        return true;
     }
 
     std::vector<int> m_fds;
