@@ -108,6 +108,7 @@ private Q_SLOTS:
     void headerOnlySendWhenPayloadGoesUnchanged();
     void headerOnlySendRefused();
     void messagesAssembleInCallerStorage();
+    void storageGrowsWithArrivedBytes();
     void chunkInvariance();
 };
 
@@ -948,6 +949,61 @@ void tst_Protocol::messagesAssembleInCallerStorage()
     server.setMessageStorage(nullptr);
     QCOMPARE(feed(server, wire).at(0).payload.size(), size_t(4000));
     QCOMPARE(storage.clears, 1);
+}
+
+void tst_Protocol::storageGrowsWithArrivedBytes()
+{
+    // A frame declares 64 MiB, the limit, and its bytes arrive in 64 KiB reads: the
+    // storage holds room in proportion to what arrived, not to what was declared,
+    // and is not reallocated for every read.
+    constexpr std::size_t declared = 64 * 1024 * 1024;
+    constexpr std::size_t sent = 4 * 1024 * 1024;
+    constexpr std::size_t read = 64 * 1024;
+    ProtocolOptions options;
+    options.maxMessageSize = declared;
+    for (const std::size_t frameSize : {declared, sent}) {
+        RecordingStorage storage;
+        Protocol server = openProtocol(Role::Server, options);
+        server.setMessageStorage(&storage);
+        FrameHeader header;
+        header.opcode = Opcode::Binary;
+        header.masked = true;
+        header.maskKey = MaskKey{{0x37, 0xfa, 0x21, 0x3d}};
+        header.payloadLength = frameSize;
+        char encoded[MaxFrameHeaderSize];
+        std::string wire(encoded, encodeFrameHeader(header, encoded));
+        std::string payload(sent, '\0');
+        for (std::size_t i = 0; i < payload.size(); ++i)
+            payload[i] = static_cast<char>(i * 7 + i / 4096);
+        const std::size_t headerSize = wire.size();
+        wire += payload;
+        applyMask(wire.data() + headerSize, payload.size(), header.maskKey);
+
+        // The header and the first 100 payload bytes.
+        std::size_t offset = headerSize + 100;
+        QVERIFY(feed(server, wire.substr(0, offset)).empty());
+        QVERIFY2(storage.capacity() <= 64 * 1024, qPrintable(QString::number(storage.capacity())));
+        std::vector<Received> events;
+        while (offset < wire.size()) {
+            const std::string piece = wire.substr(offset, read);
+            offset += piece.size();
+            events = feed(server, piece);
+            const std::size_t arrived = offset - headerSize;
+            QVERIFY2(storage.capacity() <= std::max<std::size_t>(2 * arrived, 64 * 1024),
+                     qPrintable(QStringLiteral("%1 after %2").arg(storage.capacity()).arg(arrived)));
+        }
+        // Doubling from 64 KiB to 4 MiB: 7 reservations for 65 reads.
+        QVERIFY2(storage.reserves.size() <= 7, qPrintable(QString::number(storage.reserves.size())));
+        if (frameSize == sent) {
+            // Never more room than the frame needs.
+            QCOMPARE(storage.reserves.back(), sent);
+            QCOMPARE(events.size(), std::size_t(1));
+            QVERIFY(events.at(0).payload == payload);
+        } else {
+            QVERIFY(events.empty());
+            QCOMPARE(storage.bytes_.size(), sent);
+        }
+    }
 }
 
 // The same byte stream fed whole, in random pieces and a byte at a time must give
