@@ -23,6 +23,7 @@
 
 #include <QtCore/QCommandLineParser>
 #include <QtCore/QCoreApplication>
+#include <QtCore/QDeadlineTimer>
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QFile>
 #include <QtCore/QProcess>
@@ -30,6 +31,7 @@
 #include <QtCore/QTimer>
 #include <QtCore/QUrl>
 
+#include <malloc.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <csignal>
@@ -55,7 +57,7 @@ struct Settings {
     int connections = 10000;
     int seconds = 600;
     int rate = 2000;          // messages per second, all connections together
-    int maxDialsInFlight = 64;
+    int maxDialsInFlight = 256;
     int minLifetimeS = 60;    // seconds a connection lives before it closes
     int maxLifetimeS = 300;
     quint32 seed = 20261130;
@@ -174,6 +176,16 @@ int runServer(const Settings &settings)
     std::printf("port %u\n", server.serverPort());
     std::fflush(stdout);
 
+    // The heap bytes in use, every second: with the RSS, it tells growth that is
+    // held by live objects from memory the allocator keeps after it was freed.
+    QTimer heapReport;
+    QObject::connect(&heapReport, &QTimer::timeout, [] {
+        const struct mallinfo2 info = mallinfo2();
+        std::printf("heap %.1f\n", double(info.uordblks + info.hblkhd) / (1024.0 * 1024.0));
+        std::fflush(stdout);
+    });
+    heapReport.start(1000);
+
     // "report" on stdin: print the tally and quit.
     QSocketNotifier input(STDIN_FILENO, QSocketNotifier::Read);
     QObject::connect(&input, &QSocketNotifier::activated, &input, [&] {
@@ -284,8 +296,10 @@ private:
         const quint64 id = m_nextId++;
         Peer &peer = m_peers[id];
         peer.id = id;
-        const int lifetimeS = m_settings.minLifetimeS
-                              + int(m_random() % quint32(m_settings.maxLifetimeS - m_settings.minLifetimeS + 1));
+        // The first connections live anywhere up to the longest lifetime, so that
+        // they do not all end together and the number open stays level.
+        const int shortest = m_rampDone ? m_settings.minLifetimeS : 1;
+        const int lifetimeS = shortest + int(m_random() % quint32(m_settings.maxLifetimeS - shortest + 1));
         peer.serverCloses = m_random() % 2 == 0;
         peer.connection = m_dialers[id % 4].dial(m_url, {}, this);
         ++m_dialsInFlight;
@@ -294,6 +308,7 @@ private:
             --m_dialsInFlight;
             ++opened;
             ++m_openCount;
+            m_rampDone = m_rampDone || m_openCount >= m_settings.connections;
             m_peers.at(id).open = true;
             if (m_draining) {
                 finish(id);
@@ -413,11 +428,13 @@ private:
     int m_openCount = 0;
     double m_budget = 0;
     bool m_draining = false;
+    bool m_rampDone = false; // every connection was open once
 };
 
 struct Sample {
     double seconds;
     double serverMiB;
+    double serverHeapMiB; // in use, as the server last reported it
     double clientMiB;
 };
 
@@ -460,16 +477,30 @@ int runDriver(const Settings &settings)
         return 2;
     }
 
+    // The server's lines: "heap <MiB in use>" every second, "stats …" at the end.
+    double serverHeap = 0;
+    QByteArray stats;
+    QObject::connect(&serverProcess, &QProcess::readyReadStandardOutput, [&] {
+        while (serverProcess.canReadLine()) {
+            const QByteArray line = serverProcess.readLine().trimmed();
+            if (line.startsWith("heap "))
+                serverHeap = line.mid(5).toDouble();
+            else if (line.startsWith("stats"))
+                stats = line;
+        }
+    });
+
     Driver driver(settings, port);
     std::vector<Sample> samples;
     const int sampleMs = settings.longMode ? 5000 : 1000;
     QTimer sampler;
     QObject::connect(&sampler, &QTimer::timeout, [&] {
-        samples.push_back({driver.elapsedMs() / 1000.0, residentMiB(serverProcess.processId()),
+        samples.push_back({driver.elapsedMs() / 1000.0, residentMiB(serverProcess.processId()), serverHeap,
                            residentMiB(QCoreApplication::applicationPid())});
         if (settings.longMode)
-            std::printf("%6.0f s  %5d open  %9llu sent  server %7.1f MiB  client %7.1f MiB\n", samples.back().seconds,
-                        driver.openCount(), driver.sent, samples.back().serverMiB, samples.back().clientMiB);
+            std::printf("%6.0f s  %5d open  %9llu sent  server %7.1f MiB (heap in use %7.1f)  client %7.1f MiB\n",
+                        samples.back().seconds, driver.openCount(), driver.sent, samples.back().serverMiB,
+                        samples.back().serverHeapMiB, samples.back().clientMiB);
         std::fflush(stdout);
     });
     sampler.start(sampleMs);
@@ -488,9 +519,10 @@ int runDriver(const Settings &settings)
 
     const bool drained = driver.finished();
     serverProcess.write("report\n");
-    QByteArray stats;
-    while (!stats.startsWith("stats") && serverProcess.waitForReadyRead(60000))
-        stats = serverProcess.readLine().trimmed();
+    // The readyRead handler above picks up the answer.
+    const QDeadlineTimer deadline(60000);
+    while (stats.isEmpty() && !deadline.hasExpired())
+        serverProcess.waitForReadyRead(1000);
     serverProcess.waitForFinished(60000);
     if (serverProcess.state() != QProcess::NotRunning) {
         serverProcess.kill();
@@ -505,6 +537,7 @@ int runDriver(const Settings &settings)
     const double warm = settings.seconds / 3.0;
     const double serverSlope = slopePerMinute(samples, warm, &Sample::serverMiB);
     const double clientSlope = slopePerMinute(samples, warm, &Sample::clientMiB);
+    const double heapSlope = slopePerMinute(samples, warm, &Sample::serverHeapMiB);
     double warmServer = 0, endServer = 0, peakServer = 0;
     for (const Sample &sample : samples) {
         if (warmServer == 0 && sample.seconds >= warm)
@@ -536,7 +569,8 @@ int runDriver(const Settings &settings)
                 "slope %+.3f MiB/min (%s)\n",
                 warmServer, warm, endServer, peakServer, serverSlope,
                 settings.longMode ? (flat ? "flat" : "GROWING") : "not judged in the short mode");
-    std::printf("client RSS slope %+.3f MiB/min\n", clientSlope);
+    std::printf("server heap in use: slope %+.3f MiB/min; client RSS slope %+.3f MiB/min\n", heapSlope,
+                clientSlope);
 
     const bool ok = drained && lost == 0 && driver.reordered == 0 && serverReordered == 0 && driver.corrupted == 0
                     && driver.unexpectedCloses == 0 && serverUnexpected == 0 && driver.failedDials == 0
