@@ -191,8 +191,13 @@ int runServer(const Settings &settings)
     QObject::connect(&input, &QSocketNotifier::activated, &input, [&] {
         char buffer[64];
         [[maybe_unused]] const ssize_t ignored = ::read(STDIN_FILENO, buffer, sizeof buffer);
-        std::printf("stats %llu %llu %llu %llu %llu %llu %d\n", tally.accepted, tally.received, tally.reordered,
-                    tally.unexpectedCloses, tally.closedByServer, tally.closed, server.connectionCount());
+        // The RSS left after every connection closed, and after malloc_trim() gave
+        // the allocator's free memory back: what the allocator kept, not what leaked.
+        const double resident = residentMiB(QCoreApplication::applicationPid());
+        malloc_trim(0);
+        std::printf("stats %llu %llu %llu %llu %llu %llu %d %.1f %.1f\n", tally.accepted, tally.received,
+                    tally.reordered, tally.unexpectedCloses, tally.closedByServer, tally.closed,
+                    server.connectionCount(), resident, residentMiB(QCoreApplication::applicationPid()));
         std::fflush(stdout);
         QCoreApplication::quit();
     });
@@ -571,6 +576,8 @@ int runDriver(const Settings &settings)
                 settings.longMode ? (flat ? "flat" : "GROWING") : "not judged in the short mode");
     std::printf("server heap in use: slope %+.3f MiB/min; client RSS slope %+.3f MiB/min\n", heapSlope,
                 clientSlope);
+    std::printf("server RSS after every connection closed: %.1f MiB, %.1f MiB after malloc_trim(0)\n",
+                fields.value(8).toDouble(), fields.value(9).toDouble());
 
     const bool ok = drained && lost == 0 && driver.reordered == 0 && serverReordered == 0 && driver.corrupted == 0
                     && driver.unexpectedCloses == 0 && serverUnexpected == 0 && driver.failedDials == 0
