@@ -83,7 +83,11 @@ void Client::Private::dial()
     setError(Connection::Error::NoError, QString());
     if (!guard)
         return;
-    qCDebug(lcClient) << "client dialing" << url.toDisplayString() << "attempt" << attempt;
+    if (url.isEmpty()) {
+        setStatus(Status::Closed);
+        return;
+    }
+    qCDebug(lcClient) << "dialing" << url.toDisplayString() << "attempt" << attempt;
     connection = dialer.dial(url, requestHeaders, q);
     connectSignals(connection);
     setStatus(Status::Connecting);
@@ -230,7 +234,7 @@ void Client::Private::scheduleReconnect(bool afterStableConnection)
         attempt = 0;
     ++attempt;
     const std::chrono::milliseconds wait = policy.delay(attempt, QRandomGenerator::global()->generateDouble());
-    qCDebug(lcClient) << "client reconnects to" << url.toDisplayString() << "in" << wait.count() << "ms";
+    qCDebug(lcClient) << "reconnecting to" << url.toDisplayString() << "in" << wait.count() << "ms";
     reconnectTimer.start(wait);
     Q_EMIT q->reconnectScheduled(attempt, wait);
 }
@@ -361,6 +365,48 @@ void Client::setReconnectPolicy(const ReconnectPolicy &policy)
     d->policy = policy;
     if (!policy.isEnabled())
         d->reconnectTimer.stop();
+}
+
+void Client::adopt(Connection *adopted)
+{
+    d->reconnectTimer.stop();
+    d->attempt = 0;
+    d->releaseConnection();
+    const bool wasActive = d->active;
+    const QPointer<Client> guard(this);
+    d->setError(Connection::Error::NoError, QString());
+    if (!guard)
+        return;
+    if (adopted)
+        adopted->setParent(this);
+    switch (adopted ? adopted->state() : Connection::State::Closed) {
+    case Connection::State::Closed:
+        if (adopted)
+            adopted->deleteLater();
+        d->active = false;
+        d->setNegotiatedSubprotocol(QString());
+        if (guard)
+            d->setStatus(Status::Closed);
+        break;
+    case Connection::State::Connecting:
+        d->active = true;
+        d->connection = adopted;
+        d->connectSignals(adopted);
+        d->setStatus(Status::Connecting);
+        break;
+    case Connection::State::Open:
+    case Connection::State::Closing:
+        d->active = true;
+        d->connection = adopted;
+        d->connectSignals(adopted);
+        d->openSince.start();
+        d->setNegotiatedSubprotocol(adopted->subprotocol());
+        if (guard)
+            d->setStatus(adopted->state() == Connection::State::Open ? Status::Open : Status::Closing);
+        break;
+    }
+    if (guard && wasActive != d->active)
+        Q_EMIT activeChanged(d->active);
 }
 
 Connection *Client::connection() const

@@ -117,6 +117,14 @@ public:
     /// a reconnect that is waiting.
     void setReconnectPolicy(const ReconnectPolicy &policy);
 
+    /// Takes over a connection dialed elsewhere or accepted by a Server, in place of the
+    /// current one (released as by open()): the Client becomes its parent, reports its
+    /// status and forwards its signals as for a connection it dialed itself, and is
+    /// active while it is not closed. url() is left as it is; with a reconnect policy
+    /// and a URL, a lost connection is dialed again there. Null only releases the
+    /// current connection and leaves the client closed and inactive.
+    void adopt(Connection *connection);
+
     /// The current connection (dialing, open or closing); null when there is none. It
     /// belongs to the Client, which deletes it after it closed: do not keep the pointer.
     Connection *connection() const;
@@ -136,7 +144,8 @@ public:
 public Q_SLOTS:
     /// Becomes active and dials url() now. A connection that is open is closed with
     /// 1000 first (its end is not reported), one being dialed is dropped, and a
-    /// waiting reconnect is cancelled.
+    /// waiting reconnect is cancelled. Without a URL the client only becomes active,
+    /// and dials as soon as setUrl() gives it one.
     void open();
     /// Sets the URL, then open().
     void open(const QUrl &url);

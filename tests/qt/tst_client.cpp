@@ -108,6 +108,9 @@ private Q_SLOTS:
     void openWhileOpenReplacesTheConnection();
     void setUrlWhileActiveReopens();
     void subprotocolsAndHeaders();
+    void activeWithoutUrlWaitsForOne();
+    void adoptsAcceptedConnection();
+    void adoptsDialedConnection();
     void refusedPortIsAnError();
     void invalidUrlIsAnError();
     void sendWithoutConnectionIsRefused();
@@ -262,6 +265,87 @@ void tst_Client::subprotocolsAndHeaders()
     QCOMPARE(protocolSpy.size(), 2);
 }
 
+void tst_Client::activeWithoutUrlWaitsForOne()
+{
+    EchoServer server;
+    QVERIFY(server.listen());
+    Client client;
+    ClientLog log(&client);
+    client.setActive(true);
+    QVERIFY(client.isActive());
+    QCOMPARE(client.status(), Status::Closed);
+    QTest::qWait(50);
+    QVERIFY(log.errors.isEmpty());
+    client.setUrl(server.url());
+    QCOMPARE(client.status(), Status::Connecting);
+    QVERIFY(spinUntil([&] { return client.status() == Status::Open; }));
+    QCOMPARE(log.actives, QList<bool>{true});
+}
+
+void tst_Client::adoptsAcceptedConnection()
+{
+    Server server;
+    QList<Client *> serverSide;
+    connect(&server, &Server::newConnection, this, [&](Connection *connection) {
+        auto *client = new Client(this);
+        client->adopt(connection);
+        connect(client, &Client::textMessageReceived, client, &Client::sendText);
+        serverSide.append(client);
+    });
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    Client client;
+    ClientLog log(&client);
+    client.setRequestedSubprotocols({QStringLiteral("x")});
+    client.open(QUrl(QStringLiteral("ws://127.0.0.1:%1/").arg(server.serverPort())));
+    QVERIFY(spinUntil([&] { return client.status() == Status::Open && serverSide.size() == 1; }));
+    Client *accepted = serverSide.first();
+    QCOMPARE(accepted->status(), Status::Open);
+    QVERIFY(accepted->isActive());
+    QCOMPARE(accepted->connection()->role(), Connection::Role::Server);
+    QCOMPARE(accepted->connection()->parent(), accepted);
+    QVERIFY(client.sendText(QStringLiteral("echo me")));
+    QVERIFY(spinUntil([&] { return log.texts == QStringList{QStringLiteral("echo me")}; }));
+
+    // The accepted side closes: the server's end reports it like any client.
+    ClientLog acceptedLog(accepted);
+    QVERIFY(accepted->close(4001, QStringLiteral("server says bye")));
+    QVERIFY(spinUntil([&] { return accepted->status() == Status::Closed && client.status() == Status::Closed; }));
+    QCOMPARE(acceptedLog.statuses, (QList<Status>{Status::Closing, Status::Closed}));
+    QCOMPARE(acceptedLog.closes.size(), 1);
+    QCOMPARE(client.closeCode(), 4001);
+    QCOMPARE(client.closeReason(), QStringLiteral("server says bye"));
+    QVERIFY(spinUntil([&] { return accepted->connection() == nullptr && server.connectionCount() == 0; }));
+    QTest::qWait(100);
+    QCOMPARE(acceptedLog.attempts.size(), 0); // no URL, no reconnect policy: nothing dialed
+}
+
+void tst_Client::adoptsDialedConnection()
+{
+    EchoServer server;
+    QVERIFY(server.listen());
+    WsKit::Dialer dialer;
+    Connection *dialed = dialer.dial(server.url(), this);
+    Client client;
+    ClientLog log(&client);
+    client.adopt(dialed);
+    QCOMPARE(client.status(), Status::Connecting);
+    QVERIFY(client.isActive());
+    QVERIFY(spinUntil([&] { return client.status() == Status::Open; }));
+    QCOMPARE(log.openings, 1);
+    QVERIFY(client.sendText(QStringLiteral("adopted")));
+    QVERIFY(spinUntil([&] { return log.texts.size() == 1; }));
+    // Adopting another one releases the first, which closes cleanly; null releases it.
+    QPointer<Connection> first = dialed;
+    client.adopt(dialer.dial(server.url(), nullptr));
+    QVERIFY(spinUntil([&] { return first.isNull() && client.status() == Status::Open; }));
+    QVERIFY(log.closes.isEmpty());
+    client.adopt(nullptr);
+    QCOMPARE(client.connection(), nullptr);
+    QCOMPARE(client.status(), Status::Closed);
+    QVERIFY(!client.isActive());
+    QVERIFY(spinUntil([&] { return server.server.connectionCount() == 0; }));
+}
+
 void tst_Client::refusedPortIsAnError()
 {
     Client client;
@@ -297,7 +381,7 @@ void tst_Client::invalidUrlIsAnError()
     QVERIFY(spinUntil([&] { return client.status() == Status::Error; }));
     QCOMPARE(client.error(), Connection::Error::InvalidRequest);
     QVERIFY(client.errorString().contains(QStringLiteral("scheme")));
-    client.open(QUrl());
+    client.open(QUrl(QStringLiteral("ws://")));
     QVERIFY(spinUntil([&] { return log.errors.size() == 2; }));
     QCOMPARE(client.status(), Status::Error);
     QCOMPARE(client.error(), Connection::Error::InvalidRequest);
