@@ -447,10 +447,11 @@ void Client::open()
     const bool wasActive = d->active;
     d->active = true;
     const QPointer<Client> guard(this);
-    d->dial();
-    // Reported once the dial started, so a slot sees the new status.
-    if (guard && !wasActive)
+    if (!wasActive)
         Q_EMIT activeChanged(true);
+    // A slot may have closed or deleted the client meanwhile.
+    if (guard && d->active)
+        d->dial();
 }
 
 void Client::open(const QUrl &url)
