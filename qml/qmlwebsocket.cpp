@@ -1,7 +1,8 @@
 #include "qmlwebsocket.h"
 
 #include <QtCore/QMetaMethod>
-#include <QtCore/QPointer>
+
+#include <limits>
 
 namespace WsKit {
 
@@ -36,6 +37,16 @@ QUrl requestUrl(const Connection *connection, bool secure)
 }
 
 } // namespace
+
+qint64 byteCountFromQml(double bytes)
+{
+    if (!(bytes > 0))
+        return 0;
+    // 2^63 is the first double past qint64's range.
+    if (bytes >= 9223372036854775808.0)
+        return std::numeric_limits<qint64>::max();
+    return static_cast<qint64>(bytes);
+}
 
 QmlWebSocket::QmlWebSocket(QObject *parent)
     : QObject(parent)
@@ -170,9 +181,9 @@ QString QmlWebSocket::closeReason() const
     return m_client.closeReason();
 }
 
-qint64 QmlWebSocket::bufferedAmount() const
+double QmlWebSocket::bufferedAmount() const
 {
-    return m_client.bufferedAmount();
+    return static_cast<double>(m_client.bufferedAmount());
 }
 
 QVariantMap QmlWebSocket::requestHeaders() const
@@ -244,14 +255,14 @@ void QmlWebSocket::setPongTimeout(int milliseconds)
     });
 }
 
-qint64 QmlWebSocket::maxMessageSize() const
+double QmlWebSocket::maxMessageSize() const
 {
-    return m_client.connectionOptions().maxMessageSize();
+    return static_cast<double>(m_client.connectionOptions().maxMessageSize());
 }
 
-void QmlWebSocket::setMaxMessageSize(qint64 bytes)
+void QmlWebSocket::setMaxMessageSize(double bytes)
 {
-    updateOptions([bytes](ConnectionOptions &options) { options.setMaxMessageSize(bytes); });
+    updateOptions([bytes](ConnectionOptions &options) { options.setMaxMessageSize(byteCountFromQml(bytes)); });
 }
 
 void QmlWebSocket::updateOptions(const std::function<void(ConnectionOptions &)> &change)

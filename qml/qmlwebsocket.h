@@ -14,6 +14,10 @@
 
 namespace WsKit {
 
+// A byte count given in QML, where numbers are doubles: NaN and negative counts give 0,
+// counts past what qint64 holds its largest value.
+qint64 byteCountFromQml(double bytes);
+
 class QmlWebSocket : public QObject, public QQmlParserStatus
 {
     Q_OBJECT
@@ -30,16 +34,17 @@ class QmlWebSocket : public QObject, public QQmlParserStatus
     Q_PROPERTY(bool active READ isActive WRITE setActive NOTIFY activeChanged)
 
     // WsKit's own.
+    // Byte counts are numbers (double) in QML, exact up to 2^53.
     Q_PROPERTY(int closeCode READ closeCode NOTIFY closed)
     Q_PROPERTY(QString closeReason READ closeReason NOTIFY closed)
-    Q_PROPERTY(qint64 bufferedAmount READ bufferedAmount NOTIFY bufferedAmountChanged)
+    Q_PROPERTY(double bufferedAmount READ bufferedAmount NOTIFY bufferedAmountChanged)
     Q_PROPERTY(QVariantMap requestHeaders READ requestHeaders WRITE setRequestHeaders NOTIFY requestHeadersChanged)
     Q_PROPERTY(bool compressionEnabled READ isCompressionEnabled WRITE setCompressionEnabled
                    NOTIFY compressionEnabledChanged)
     Q_PROPERTY(bool compressionNegotiated READ isCompressionNegotiated NOTIFY statusChanged)
     Q_PROPERTY(int keepAliveInterval READ keepAliveInterval WRITE setKeepAliveInterval NOTIFY optionsChanged)
     Q_PROPERTY(int pongTimeout READ pongTimeout WRITE setPongTimeout NOTIFY optionsChanged)
-    Q_PROPERTY(qint64 maxMessageSize READ maxMessageSize WRITE setMaxMessageSize NOTIFY optionsChanged)
+    Q_PROPERTY(double maxMessageSize READ maxMessageSize WRITE setMaxMessageSize NOTIFY optionsChanged)
     Q_PROPERTY(bool reconnect READ reconnect WRITE setReconnect NOTIFY reconnectChanged)
     Q_PROPERTY(int reconnectMinDelay READ reconnectMinDelay WRITE setReconnectMinDelay NOTIFY reconnectChanged)
     Q_PROPERTY(int reconnectMaxDelay READ reconnectMaxDelay WRITE setReconnectMaxDelay NOTIFY reconnectChanged)
@@ -69,7 +74,7 @@ public:
 
     int closeCode() const;
     QString closeReason() const;
-    qint64 bufferedAmount() const;
+    double bufferedAmount() const;
     QVariantMap requestHeaders() const;
     void setRequestHeaders(const QVariantMap &headers);
     bool isCompressionEnabled() const;
@@ -79,8 +84,8 @@ public:
     void setKeepAliveInterval(int milliseconds);
     int pongTimeout() const;
     void setPongTimeout(int milliseconds);
-    qint64 maxMessageSize() const;
-    void setMaxMessageSize(qint64 bytes);
+    double maxMessageSize() const;
+    void setMaxMessageSize(double bytes);
     bool reconnect() const;
     void setReconnect(bool enabled);
     int reconnectMinDelay() const;

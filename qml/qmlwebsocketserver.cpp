@@ -217,14 +217,14 @@ void QmlWebSocketServer::setAllowedOrigins(const QStringList &origins)
     Q_EMIT allowedOriginsChanged();
 }
 
-qint64 QmlWebSocketServer::maxMessageSize() const
+double QmlWebSocketServer::maxMessageSize() const
 {
-    return m_options.maxMessageSize();
+    return static_cast<double>(m_options.maxMessageSize());
 }
 
-void QmlWebSocketServer::setMaxMessageSize(qint64 bytes)
+void QmlWebSocketServer::setMaxMessageSize(double bytes)
 {
-    updateOptions([bytes](ConnectionOptions &options) { options.setMaxMessageSize(bytes); });
+    updateOptions([bytes](ConnectionOptions &options) { options.setMaxMessageSize(byteCountFromQml(bytes)); });
 }
 
 bool QmlWebSocketServer::isCompressionEnabled() const

@@ -35,7 +35,7 @@ class QmlWebSocketServer : public QObject, public QQmlParserStatus
     Q_PROPERTY(bool listening READ isListening NOTIFY listeningChanged)
     Q_PROPERTY(QStringList subprotocols READ subprotocols WRITE setSubprotocols NOTIFY subprotocolsChanged)
     Q_PROPERTY(QStringList allowedOrigins READ allowedOrigins WRITE setAllowedOrigins NOTIFY allowedOriginsChanged)
-    Q_PROPERTY(qint64 maxMessageSize READ maxMessageSize WRITE setMaxMessageSize NOTIFY optionsChanged)
+    Q_PROPERTY(double maxMessageSize READ maxMessageSize WRITE setMaxMessageSize NOTIFY optionsChanged)
     Q_PROPERTY(bool compressionEnabled READ isCompressionEnabled WRITE setCompressionEnabled NOTIFY optionsChanged)
     Q_PROPERTY(int keepAliveInterval READ keepAliveInterval WRITE setKeepAliveInterval NOTIFY optionsChanged)
     Q_PROPERTY(QQmlListProperty<WsKit::QmlWebSocket> clients READ clients NOTIFY clientsChanged)
@@ -65,8 +65,8 @@ public:
     void setSubprotocols(const QStringList &subprotocols);
     QStringList allowedOrigins() const;
     void setAllowedOrigins(const QStringList &origins);
-    qint64 maxMessageSize() const;
-    void setMaxMessageSize(qint64 bytes);
+    double maxMessageSize() const;
+    void setMaxMessageSize(double bytes);
     bool isCompressionEnabled() const;
     void setCompressionEnabled(bool enabled);
     int keepAliveInterval() const;

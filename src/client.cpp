@@ -377,8 +377,10 @@ void Client::adopt(Connection *adopted)
     d->setError(Connection::Error::NoError, QString());
     if (!guard)
         return;
-    if (adopted)
+    if (adopted) {
         adopted->setParent(this);
+        d->dialer.setConnectionOptions(adopted->options());
+    }
     switch (adopted ? adopted->state() : Connection::State::Closed) {
     case Connection::State::Closed:
         if (adopted)

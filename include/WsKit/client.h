@@ -120,7 +120,8 @@ public:
     /// Takes over a connection dialed elsewhere or accepted by a Server, in place of the
     /// current one (released as by open()): the Client becomes its parent, reports its
     /// status and forwards its signals as for a connection it dialed itself, and is
-    /// active while it is not closed. url() is left as it is; with a reconnect policy
+    /// active while it is not closed. Its options become connectionOptions(), so they
+    /// read as they are; url() is left as it is. With a reconnect policy
     /// and a URL, a lost connection is dialed again there. Null only releases the
     /// current connection and leaves the client closed and inactive.
     void adopt(Connection *connection);

@@ -340,9 +340,18 @@ TestCase {
 
     function test_maxMessageSize() {
         // The server's limit: a bigger message fails the connection with 1009.
+        const limits = makeServer()
+        limits.maxMessageSize = -5
+        compare(limits.maxMessageSize, 0) // no limit
+        limits.maxMessageSize = NaN
+        compare(limits.maxMessageSize, 0)
+        limits.maxMessageSize = 1e300
+        compare(limits.maxMessageSize, 9223372036854775807)
+
         const server = makeServer({ maxMessageSize: 100 })
         compare(server.maxMessageSize, 100)
         const socket = openSocket(server)
+        compare(server.accepted[0].maxMessageSize, 100)
         compare(socket.sendTextMessage("a".repeat(100)), 100)
         tryCompare(socket.texts, "length", 1, timeout)
         compare(socket.sendTextMessage("b".repeat(101)), 101)

@@ -292,6 +292,11 @@ void tst_Client::adoptsAcceptedConnection()
         connect(client, &Client::textMessageReceived, client, &Client::sendText);
         serverSide.append(client);
     });
+    WsKit::Upgrader upgrader = server.upgrader();
+    WsKit::ConnectionOptions serverOptions = upgrader.connectionOptions();
+    serverOptions.setMaxMessageSize(1234);
+    upgrader.setConnectionOptions(serverOptions);
+    server.setUpgrader(upgrader);
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
     Client client;
     ClientLog log(&client);
@@ -303,6 +308,8 @@ void tst_Client::adoptsAcceptedConnection()
     QVERIFY(accepted->isActive());
     QCOMPARE(accepted->connection()->role(), Connection::Role::Server);
     QCOMPARE(accepted->connection()->parent(), accepted);
+    // The options read as the connection has them.
+    QCOMPARE(accepted->connectionOptions().maxMessageSize(), 1234);
     QVERIFY(client.sendText(QStringLiteral("echo me")));
     QVERIFY(spinUntil([&] { return log.texts == QStringList{QStringLiteral("echo me")}; }));
 
