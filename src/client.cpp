@@ -45,8 +45,10 @@ struct Client::Private {
     // Becomes inactive and cancels a waiting reconnect; whether it was active.
     bool deactivate();
     void scheduleReconnect(bool afterStableConnection);
-    // The connection to send on; null (and errorOccurred) when there is none.
-    Connection *sendTarget();
+    // Sends with send(connection) on the current connection; false, with
+    // errorOccurred, when there is none.
+    template <typename Send>
+    bool send(Send send);
 
     Client *q;
     QUrl url;
@@ -239,11 +241,14 @@ void Client::Private::scheduleReconnect(bool afterStableConnection)
     Q_EMIT q->reconnectScheduled(attempt, wait);
 }
 
-Connection *Client::Private::sendTarget()
+template <typename Send>
+bool Client::Private::send(Send sendOn)
 {
-    if (!connection)
+    if (!connection) {
         Q_EMIT q->errorOccurred(Connection::Error::InvalidSend, QStringLiteral("The client is not connected"));
-    return connection;
+        return false;
+    }
+    return sendOn(connection.data());
 }
 
 // ---- Client -----------------------------------------------------------------
@@ -494,44 +499,37 @@ void Client::abort()
 
 bool Client::sendText(const QString &text)
 {
-    Connection *target = d->sendTarget();
-    return target && target->sendText(text);
+    return d->send([&](Connection *target) { return target->sendText(text); });
 }
 
 bool Client::sendTextUtf8(const QByteArray &utf8)
 {
-    Connection *target = d->sendTarget();
-    return target && target->sendTextUtf8(utf8);
+    return d->send([&](Connection *target) { return target->sendTextUtf8(utf8); });
 }
 
 bool Client::sendBinary(const QByteArray &data)
 {
-    Connection *target = d->sendTarget();
-    return target && target->sendBinary(data);
+    return d->send([&](Connection *target) { return target->sendBinary(data); });
 }
 
 bool Client::sendMessage(const QByteArray &payload, Connection::MessageType type)
 {
-    Connection *target = d->sendTarget();
-    return target && target->sendMessage(payload, type);
+    return d->send([&](Connection *target) { return target->sendMessage(payload, type); });
 }
 
 bool Client::sendJson(const QJsonDocument &document)
 {
-    Connection *target = d->sendTarget();
-    return target && target->sendJson(document);
+    return d->send([&](Connection *target) { return target->sendJson(document); });
 }
 
 bool Client::ping(const QByteArray &payload)
 {
-    Connection *target = d->sendTarget();
-    return target && target->ping(payload);
+    return d->send([&](Connection *target) { return target->ping(payload); });
 }
 
 bool Client::sendPong(const QByteArray &payload)
 {
-    Connection *target = d->sendTarget();
-    return target && target->sendPong(payload);
+    return d->send([&](Connection *target) { return target->sendPong(payload); });
 }
 
 } // namespace WsKit

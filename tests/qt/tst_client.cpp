@@ -90,6 +90,19 @@ ReconnectPolicy fastPolicy(std::chrono::milliseconds resetAfter = std::chrono::h
     return policy;
 }
 
+// Runs the event loop until client is in status; false when it did not get there in time.
+bool waitFor(const Client &client, Status status)
+{
+    return spinUntil([&] { return client.status() == status; });
+}
+
+// Opens client on url and waits until it is open.
+bool openOn(Client &client, const QUrl &url)
+{
+    client.open(url);
+    return waitFor(client, Status::Open);
+}
+
 // A loopback port where nothing listens (it did a moment ago).
 quint16 closedPort()
 {
@@ -144,7 +157,7 @@ void tst_Client::opensEchoesAndCloses()
     QCOMPARE(client.url(), server.url(QStringLiteral("/echo")));
     QVERIFY(client.isActive());
     QCOMPARE(client.status(), Status::Connecting);
-    QVERIFY(spinUntil([&] { return client.status() == Status::Open; }));
+    QVERIFY(waitFor(client, Status::Open));
     QCOMPARE(log.openings, 1);
     QCOMPARE(server.accepted.size(), 1);
     QCOMPARE(server.accepted.first()->requestTarget(), QByteArray("/echo"));
@@ -159,7 +172,7 @@ void tst_Client::opensEchoesAndCloses()
     QVERIFY(client.close(4000, QStringLiteral("done")));
     QVERIFY(!client.isActive());
     QCOMPARE(client.status(), Status::Closing);
-    QVERIFY(spinUntil([&] { return client.status() == Status::Closed; }));
+    QVERIFY(waitFor(client, Status::Closed));
     QCOMPARE(log.closes.size(), 1);
     QCOMPARE(log.closes.first().first, 4000);
     QCOMPARE(client.closeCode(), 4000);
@@ -180,11 +193,11 @@ void tst_Client::reopenKeepsSignalConnections()
     ClientLog log(&client);
     for (int round = 1; round <= 3; ++round) {
         client.open();
-        QVERIFY(spinUntil([&] { return client.status() == Status::Open; }));
+        QVERIFY(waitFor(client, Status::Open));
         QVERIFY(client.sendText(QStringLiteral("round %1").arg(round)));
         QVERIFY(spinUntil([&] { return log.texts.size() == round; }));
         QVERIFY(client.close());
-        QVERIFY(spinUntil([&] { return client.status() == Status::Closed; }));
+        QVERIFY(waitFor(client, Status::Closed));
     }
     QCOMPARE(log.texts, (QStringList{QStringLiteral("round 1"), QStringLiteral("round 2"), QStringLiteral("round 3")}));
     QCOMPARE(log.openings, 3);
@@ -201,7 +214,7 @@ void tst_Client::openWhileOpenReplacesTheConnection()
     Client client;
     ClientLog log(&client);
     client.open(server.url(QStringLiteral("/first")));
-    QVERIFY(spinUntil([&] { return client.status() == Status::Open; }));
+    QVERIFY(waitFor(client, Status::Open));
     QPointer<Connection> first = client.connection();
 
     client.open(server.url(QStringLiteral("/second")));
@@ -227,7 +240,7 @@ void tst_Client::setUrlWhileActiveReopens()
     QCOMPARE(urlSpy.size(), 1);
     QCOMPARE(client.status(), Status::Closed); // inactive: nothing is dialed
     client.setActive(true);
-    QVERIFY(spinUntil([&] { return client.status() == Status::Open; }));
+    QVERIFY(waitFor(client, Status::Open));
     client.setUrl(server.url(QStringLiteral("/b")));
     QCOMPARE(urlSpy.size(), 2);
     QVERIFY(spinUntil([&] { return client.status() == Status::Open && server.accepted.size() == 2; }));
@@ -235,7 +248,7 @@ void tst_Client::setUrlWhileActiveReopens()
     client.setUrl(server.url(QStringLiteral("/b")));
     QCOMPARE(urlSpy.size(), 2);
     client.setActive(false);
-    QVERIFY(spinUntil([&] { return client.status() == Status::Closed; }));
+    QVERIFY(waitFor(client, Status::Closed));
 }
 
 void tst_Client::subprotocolsAndHeaders()
@@ -252,15 +265,14 @@ void tst_Client::subprotocolsAndHeaders()
     QCOMPARE(requestedSpy.size(), 1);
     QCOMPARE(client.dialer().subprotocols(), client.requestedSubprotocols());
     client.setRequestHeaders({{"Authorization", "Bearer abc"}, {"X-Room", "7"}});
-    client.open(server.url());
-    QVERIFY(spinUntil([&] { return client.status() == Status::Open; }));
+    QVERIFY(openOn(client, server.url()));
     QCOMPARE(client.negotiatedSubprotocol(), QStringLiteral("chat.v2"));
     QCOMPARE(protocolSpy.size(), 1);
     const WsKit::HttpHeaderList headers = server.requestHeaders.first();
     QVERIFY(headers.contains(qMakePair(QByteArray("Authorization"), QByteArray("Bearer abc"))));
     QVERIFY(headers.contains(qMakePair(QByteArray("X-Room"), QByteArray("7"))));
     client.close();
-    QVERIFY(spinUntil([&] { return client.status() == Status::Closed; }));
+    QVERIFY(waitFor(client, Status::Closed));
     QCOMPARE(client.negotiatedSubprotocol(), QString());
     QCOMPARE(protocolSpy.size(), 2);
 }
@@ -278,7 +290,7 @@ void tst_Client::activeWithoutUrlWaitsForOne()
     QVERIFY(log.errors.isEmpty());
     client.setUrl(server.url());
     QCOMPARE(client.status(), Status::Connecting);
-    QVERIFY(spinUntil([&] { return client.status() == Status::Open; }));
+    QVERIFY(waitFor(client, Status::Open));
     QCOMPARE(log.actives, QList<bool>{true});
 }
 
@@ -337,7 +349,7 @@ void tst_Client::adoptsDialedConnection()
     client.adopt(dialed);
     QCOMPARE(client.status(), Status::Connecting);
     QVERIFY(client.isActive());
-    QVERIFY(spinUntil([&] { return client.status() == Status::Open; }));
+    QVERIFY(waitFor(client, Status::Open));
     QCOMPARE(log.openings, 1);
     QVERIFY(client.sendText(QStringLiteral("adopted")));
     QVERIFY(spinUntil([&] { return log.texts.size() == 1; }));
@@ -359,7 +371,7 @@ void tst_Client::refusedPortIsAnError()
     ClientLog log(&client);
     QSignalSpy errorStrings(&client, &Client::errorStringChanged);
     client.open(QUrl(QStringLiteral("ws://127.0.0.1:%1/").arg(closedPort())));
-    QVERIFY(spinUntil([&] { return client.status() == Status::Error; }));
+    QVERIFY(waitFor(client, Status::Error));
     QCOMPARE(client.error(), Connection::Error::ConnectionRefused);
     QVERIFY(!client.errorString().isEmpty());
     QCOMPARE(errorStrings.size(), 1);
@@ -377,7 +389,7 @@ void tst_Client::refusedPortIsAnError()
     QCOMPARE(client.status(), Status::Connecting);
     QCOMPARE(client.errorString(), QString());
     QCOMPARE(client.error(), Connection::Error::NoError);
-    QVERIFY(spinUntil([&] { return client.status() == Status::Error; }));
+    QVERIFY(waitFor(client, Status::Error));
 }
 
 void tst_Client::invalidUrlIsAnError()
@@ -385,7 +397,7 @@ void tst_Client::invalidUrlIsAnError()
     Client client;
     ClientLog log(&client);
     client.open(QUrl(QStringLiteral("http://127.0.0.1/")));
-    QVERIFY(spinUntil([&] { return client.status() == Status::Error; }));
+    QVERIFY(waitFor(client, Status::Error));
     QCOMPARE(client.error(), Connection::Error::InvalidRequest);
     QVERIFY(client.errorString().contains(QStringLiteral("scheme")));
     client.open(QUrl(QStringLiteral("ws://")));
@@ -414,7 +426,7 @@ void tst_Client::sendWithoutConnectionIsRefused()
     QVERIFY(!client.sendText(QStringLiteral("too early")));
     QCOMPARE(log.errors.size(), 4);
     QCOMPARE(client.status(), Status::Connecting);
-    QVERIFY(spinUntil([&] { return client.status() == Status::Open; }));
+    QVERIFY(waitFor(client, Status::Open));
     QVERIFY(client.sendText(QStringLiteral("now")));
     QVERIFY(spinUntil([&] { return log.texts == QStringList{QStringLiteral("now")}; }));
 }
@@ -446,8 +458,7 @@ void tst_Client::closeWithInvalidCodeChangesNothing()
     QVERIFY(server.listen());
     Client client;
     ClientLog log(&client);
-    client.open(server.url());
-    QVERIFY(spinUntil([&] { return client.status() == Status::Open; }));
+    QVERIFY(openOn(client, server.url()));
     QVERIFY(!client.close(1004)); // reserved, never sent (RFC 6455 §7.4.1)
     QCOMPARE(log.errors, QList<Connection::Error>{Connection::Error::InvalidSend});
     QVERIFY(client.isActive());
@@ -455,7 +466,7 @@ void tst_Client::closeWithInvalidCodeChangesNothing()
     QVERIFY(client.sendText(QStringLiteral("still open")));
     QVERIFY(spinUntil([&] { return log.texts.size() == 1; }));
     QVERIFY(client.close(1001));
-    QVERIFY(spinUntil([&] { return client.status() == Status::Closed; }));
+    QVERIFY(waitFor(client, Status::Closed));
     QCOMPARE(client.closeCode(), 1001);
 }
 
@@ -465,8 +476,7 @@ void tst_Client::connectionFailureIsAnError()
     QVERIFY(server.listen());
     Client client;
     ClientLog log(&client);
-    client.open(server.url());
-    QVERIFY(spinUntil([&] { return client.status() == Status::Open; }));
+    QVERIFY(openOn(client, server.url()));
     // The server vanishes without a closing handshake.
     server.accepted.first()->abort();
     QVERIFY(spinUntil([&] { return log.closes.size() == 1; }));
@@ -488,8 +498,7 @@ void tst_Client::pingReportsRoundTrip()
         elapsed = ms;
         payload = data;
     });
-    client.open(server.url());
-    QVERIFY(spinUntil([&] { return client.status() == Status::Open; }));
+    QVERIFY(openOn(client, server.url()));
     QVERIFY(client.ping("rtt"));
     QVERIFY(spinUntil([&] { return elapsed != -2; }));
     QVERIFY(elapsed >= 0);
@@ -508,8 +517,7 @@ void tst_Client::connectionOptionsApplyToTheOpenConnection()
     QVERIFY(server.listen());
     Client client;
     ClientLog log(&client);
-    client.open(server.url());
-    QVERIFY(spinUntil([&] { return client.status() == Status::Open; }));
+    QVERIFY(openOn(client, server.url()));
     QVERIFY(client.isCompressionNegotiated());
     QVERIFY(client.bufferedAmount() >= 0);
 
@@ -528,7 +536,7 @@ void tst_Client::connectionOptionsApplyToTheOpenConnection()
 
     // The next connection starts with the options too.
     client.open();
-    QVERIFY(spinUntil([&] { return client.status() == Status::Open; }));
+    QVERIFY(waitFor(client, Status::Open));
     QCOMPARE(client.connection()->options().maxMessageSize(), 1000);
 }
 
@@ -550,7 +558,7 @@ void tst_Client::reconnectsWithBackoff()
 
     // The server appears: the next attempt opens, with the same signal connections.
     QVERIFY(server.listen(port));
-    QVERIFY(spinUntil([&] { return client.status() == Status::Open; }));
+    QVERIFY(waitFor(client, Status::Open));
     QCOMPARE(log.openings, 1);
     QVERIFY(client.sendText(QStringLiteral("finally")));
     QVERIFY(spinUntil([&] { return log.texts.size() == 1; }));
@@ -565,8 +573,7 @@ void tst_Client::reconnectsAfterServerGoesAwayAndComesBack()
     Client client;
     client.setReconnectPolicy(fastPolicy());
     ClientLog log(&client);
-    client.open(server.url());
-    QVERIFY(spinUntil([&] { return client.status() == Status::Open; }));
+    QVERIFY(openOn(client, server.url()));
 
     server.server.shutdown(); // closes with 1001 and stops listening
     QVERIFY(spinUntil([&] { return log.closes.size() == 1; }));
@@ -575,7 +582,7 @@ void tst_Client::reconnectsAfterServerGoesAwayAndComesBack()
     QCOMPARE(log.attempts.mid(0, 3), (QList<int>{1, 2, 3}));
 
     QVERIFY(server.listen(port));
-    QVERIFY(spinUntil([&] { return client.status() == Status::Open; }));
+    QVERIFY(waitFor(client, Status::Open));
     QCOMPARE(log.openings, 2);
     QVERIFY(client.sendText(QStringLiteral("back")));
     QVERIFY(spinUntil([&] { return log.texts == QStringList{QStringLiteral("back")}; }));
@@ -627,10 +634,9 @@ void tst_Client::noReconnectAfterClose()
     Client client;
     client.setReconnectPolicy(fastPolicy());
     ClientLog log(&client);
-    client.open(server.url());
-    QVERIFY(spinUntil([&] { return client.status() == Status::Open; }));
+    QVERIFY(openOn(client, server.url()));
     QVERIFY(client.close());
-    QVERIFY(spinUntil([&] { return client.status() == Status::Closed; }));
+    QVERIFY(waitFor(client, Status::Closed));
     // Many times the longest wait: nothing is dialed again.
     QTest::qWait(500);
     QVERIFY(log.attempts.isEmpty());
@@ -640,7 +646,7 @@ void tst_Client::noReconnectAfterClose()
 
     // Likewise after abort().
     client.open();
-    QVERIFY(spinUntil([&] { return client.status() == Status::Open; }));
+    QVERIFY(waitFor(client, Status::Open));
     client.abort();
     QCOMPARE(client.status(), Status::Closed);
     QTest::qWait(500);
@@ -673,7 +679,7 @@ void tst_Client::noReconnectForInvalidUrl()
     client.setReconnectPolicy(fastPolicy());
     ClientLog log(&client);
     client.open(QUrl(QStringLiteral("ws://")));
-    QVERIFY(spinUntil([&] { return client.status() == Status::Error; }));
+    QVERIFY(waitFor(client, Status::Error));
     QTest::qWait(300);
     QVERIFY(log.attempts.isEmpty());
     QCOMPARE(log.errors, QList<Connection::Error>{Connection::Error::InvalidRequest});
