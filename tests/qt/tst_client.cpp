@@ -139,6 +139,7 @@ private Q_SLOTS:
     void closeFromReconnectSlotCancelsIt();
     void noReconnectForInvalidUrl();
     void disablingPolicyCancelsWaitingReconnect();
+    void openFromSlots();
     void deleteFromSlots_data();
     void deleteFromSlots();
 };
@@ -698,6 +699,39 @@ void tst_Client::disablingPolicyCancelsWaitingReconnect()
     QTest::qWait(700);
     QCOMPARE(log.statuses.count(Status::Connecting), 1);
     QVERIFY(client.isActive());
+}
+
+void tst_Client::openFromSlots()
+{
+    EchoServer server;
+    QVERIFY(server.listen());
+    Client client;
+    client.setReconnectPolicy(fastPolicy());
+    ClientLog log(&client);
+    // Reopened by the application when the server closes: one new connection, no
+    // reconnect of its own on top.
+    QMetaObject::Connection reopen = connect(&client, &Client::closed, this, [&client] { client.open(); });
+    QVERIFY(openOn(client, server.url()));
+    server.accepted.first()->close(4000, QStringLiteral("again"));
+    QVERIFY(spinUntil([&] { return log.openings == 2; }));
+    QVERIFY(log.attempts.isEmpty());
+    disconnect(reopen);
+
+    // Reopened from errorOccurred while the dial fails: the failing connection is dropped.
+    const QUrl nowhere(QStringLiteral("ws://127.0.0.1:%1/").arg(closedPort()));
+    int reopened = 0;
+    connect(&client, &Client::errorOccurred, this, [&](Connection::Error error) {
+        if (error == Connection::Error::ConnectionRefused && reopened++ == 0)
+            client.open(server.url());
+    });
+    client.open(nowhere);
+    QVERIFY(spinUntil([&] { return log.openings == 3; }));
+    QCOMPARE(reopened, 1);
+    QCOMPARE(client.status(), Status::Open);
+    QCOMPARE(client.url(), server.url());
+    QTest::qWait(200);
+    QVERIFY(log.attempts.isEmpty());
+    QCOMPARE(server.accepted.size(), 3);
 }
 
 void tst_Client::deleteFromSlots_data()
