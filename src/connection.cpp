@@ -191,6 +191,7 @@ void ConnectionPrivate::applyOptions()
         m_idleTimer.start(static_cast<int>(idle.count()), q);
     else
         m_idleTimer.stop();
+    trackDrain(bufferedAmount()); // a write timeout set now also times what waits already
 }
 
 qint64 ConnectionPrivate::bufferedAmount() const

@@ -316,6 +316,8 @@ bool Server::listen(const QHostAddress &address, quint16 port)
         d->errorString = QStringLiteral("The server is already listening");
         return false;
     }
+    delete d->listener;
+    d->listener = nullptr;
     delete d->tcpServer;
     d->tcpServer = new QTcpServer(this);
     if (!d->tcpServer->listen(address, port)) {
