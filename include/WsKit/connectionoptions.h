@@ -82,11 +82,13 @@ public:
     std::chrono::milliseconds pongTimeout() const;
     void setPongTimeout(std::chrono::milliseconds timeout);
 
-    /// Longest time a byte may wait in our output (Connection::bufferedAmount())
-    /// before the peer's TCP takes it; past it the connection is aborted (1006,
+    /// How long our output (Connection::bufferedAmount()) may wait for the peer's
+    /// TCP to take it; past it the connection is aborted (1006,
     /// Connection::Error::WriteTimeout).
     ///
-    /// It ends a peer that stopped reading, and the memory its unsent output held.
+    /// Output is timed in batches: what waits when the previous batch has gone out
+    /// must go within the timeout, so a byte waits at most about that long (twice
+    /// in the worst case). It ends a peer that stopped reading, and the memory its unsent output held.
     /// A buffer of maxBufferedAmount() bytes so needs a peer that takes at least
     /// maxBufferedAmount() / writeTimeout() bytes per second. 0 (the default
     /// outside serverDefaults()): never.
