@@ -2,13 +2,16 @@
 // 2 s each, reconnecting when dropped) cannot keep well-behaved clients out, even
 // from its own address; a flood from one address displaces only its own sockets;
 // dropping sockets by the thousand logs a bounded number of lines and never
-// touches a socket already closed.
+// touches a socket already closed. And the table's rule itself: which socket makes
+// room, and how peers are counted.
 
 #include "messagecapture.h"
 #include "posixsocket.h"
 #include "serverthread.h"
 #include "slowloris.h"
 #include "testclient.h"
+
+#include "../../src/pendinghandshakes_p.h"
 
 #include <WsKit/server.h>
 
@@ -24,6 +27,20 @@ using WsKit::Server;
 using namespace std::chrono_literals;
 
 namespace {
+
+using WsKit::HandshakeReader;
+using WsKit::PendingHandshakes;
+
+// Stand-ins for readers: the table only compares them.
+HandshakeReader *reader(quintptr id)
+{
+    return reinterpret_cast<HandshakeReader *>(id);
+}
+
+QHostAddress peerGroup(const char *address)
+{
+    return PendingHandshakes::peerGroup(QHostAddress(QString::fromLatin1(address)));
+}
 
 // Counts the sockets the server dropped before their request head was complete.
 void countDrops(ServerThread &fixture, std::atomic<int> &drops)
@@ -41,10 +58,43 @@ class tst_PendingHandshakes : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    void oldestOfBusiestPeerMakesRoom();
+    void peersAreAddressesOrNetworks();
     void newcomersGetThroughSlowloris();
     void floodDisplacesOnlyItsOwnAddress();
     void dropsAreLoggedInAggregate();
 };
+
+void tst_PendingHandshakes::oldestOfBusiestPeerMakesRoom()
+{
+    const QHostAddress a(QStringLiteral("192.0.2.1"));
+    const QHostAddress b(QStringLiteral("192.0.2.2"));
+    PendingHandshakes table;
+    QCOMPARE(table.victim(), nullptr);
+    table.add(reader(1), a);
+    table.add(reader(2), b);
+    table.add(reader(3), a);
+    table.add(reader(4), b);
+    table.add(reader(5), b);
+    QCOMPARE(table.victim(), reader(2)); // b holds three
+    table.remove(reader(2));
+    QCOMPARE(table.victim(), reader(1)); // two each: the oldest of either
+    table.remove(reader(1));
+    QCOMPARE(table.victim(), reader(4));
+    QCOMPARE(table.readers(), (QList<HandshakeReader *>{reader(3), reader(4), reader(5)}));
+    table.remove(reader(9)); // not there: nothing changes
+    QCOMPARE(table.size(), 3);
+}
+
+void tst_PendingHandshakes::peersAreAddressesOrNetworks()
+{
+    QCOMPARE(peerGroup("192.0.2.7"), QHostAddress(QStringLiteral("192.0.2.7")));
+    QVERIFY(peerGroup("192.0.2.7") != peerGroup("192.0.2.8"));
+    QCOMPARE(peerGroup("::ffff:192.0.2.7"), peerGroup("192.0.2.7"));
+    // One IPv6 host usually has a /64 to itself, and any address in it.
+    QCOMPARE(peerGroup("2001:db8:1:2:aaaa::1"), peerGroup("2001:db8:1:2:bbbb::2"));
+    QVERIFY(peerGroup("2001:db8:1:2::1") != peerGroup("2001:db8:1:3::1"));
+}
 
 void tst_PendingHandshakes::newcomersGetThroughSlowloris()
 {
