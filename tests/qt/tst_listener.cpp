@@ -88,9 +88,9 @@ private Q_SLOTS:
 
 void tst_Listener::pausesWhenDescriptorsRunOut()
 {
-    ServerThread fixture;
-    std::atomic<int> paused{0};
+    std::atomic<int> paused{0}; // outlive the server's thread
     std::atomic<int> resumed{0};
+    ServerThread fixture;
     fixture.onSignal(&Server::acceptPaused, [&paused] { ++paused; });
     fixture.onSignal(&Server::acceptResumed, [&resumed] { ++resumed; });
     const quint16 port = fixture.listen();

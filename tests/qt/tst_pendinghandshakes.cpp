@@ -99,8 +99,8 @@ void tst_PendingHandshakes::peersAreAddressesOrNetworks()
 void tst_PendingHandshakes::newcomersGetThroughSlowloris()
 {
     // The default limits: 256 pending handshakes, 10 s to send a head.
+    std::atomic<int> drops{0}; // outlives the server's thread
     ServerThread fixture;
-    std::atomic<int> drops{0};
     countDrops(fixture, drops);
     const quint16 port = fixture.listen();
     QVERIFY(port);
@@ -128,8 +128,8 @@ void tst_PendingHandshakes::newcomersGetThroughSlowloris()
 
 void tst_PendingHandshakes::floodDisplacesOnlyItsOwnAddress()
 {
+    std::atomic<int> drops{0}; // outlives the server's thread
     ServerThread fixture;
-    std::atomic<int> drops{0};
     countDrops(fixture, drops);
     fixture.run([&fixture] {
         fixture.server->setMaxPendingHandshakes(64);
@@ -154,8 +154,8 @@ void tst_PendingHandshakes::floodDisplacesOnlyItsOwnAddress()
 
 void tst_PendingHandshakes::dropsAreLoggedInAggregate()
 {
+    std::atomic<int> drops{0}; // outlives the server's thread
     ServerThread fixture;
-    std::atomic<int> drops{0};
     countDrops(fixture, drops);
     fixture.run([&fixture] { fixture.server->setMaxPendingHandshakes(4); });
     const quint16 port = fixture.listen();
