@@ -8,6 +8,7 @@
 #include <QtCore/QAbstractEventDispatcher>
 #include <QtCore/QCoreApplication>
 #include <QtCore/QThread>
+#include <QtNetwork/QSslConfiguration>
 
 #include <atomic>
 #include <ctime>
@@ -22,6 +23,10 @@ class ServerThread
 public:
     ServerThread()
     {
+        // A Server loads the TLS backend (it keeps a QSslConfiguration), and OpenSSL
+        // keeps per-thread state that a QThread frees only after wait() returned,
+        // too late for LeakSanitizer: so it is loaded here, in the main thread.
+        const QSslConfiguration loadsTls;
         m_thread.start();
         m_context.moveToThread(&m_thread);
         run([this] {
