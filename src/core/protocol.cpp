@@ -296,13 +296,17 @@ Event Protocol::Private::onPayload()
     // Grow with the bytes that arrived, not with the length the frame declares: a
     // peer that announces a frame at the limit and sends its first byte pins
     // MinimumMessageReservation, not maxMessageSize. Each growth makes room for as
-    // much again as arrived (never past the frame's end), so a message is copied a
-    // logarithmic number of times, not once per read, and a frame that fits the first
-    // reservation is reserved once.
+    // much again as arrived, so a message is copied a logarithmic number of times,
+    // however many reads and fragments it comes in; never past the message's end
+    // once its last frame is known, nor past the limit.
     const std::size_t arrived = static_cast<std::size_t>(messageSize);
     if (arrived > storage->capacity()) {
-        const std::size_t room = std::max(2 * arrived, MinimumMessageReservation);
-        storage->reserve(static_cast<std::size_t>(std::min<std::uint64_t>(messageSize + frameRemaining, room)));
+        std::uint64_t room = std::max(2 * arrived, MinimumMessageReservation);
+        if (frame.fin)
+            room = std::min(room, messageSize + frameRemaining);
+        if (options.maxMessageSize != 0)
+            room = std::min<std::uint64_t>(room, options.maxMessageSize);
+        storage->reserve(static_cast<std::size_t>(room));
     }
     storage->append(chunk);
     return frameEnds ? onDataFrameEnd() : Event{};

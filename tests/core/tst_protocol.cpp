@@ -109,6 +109,7 @@ private Q_SLOTS:
     void headerOnlySendRefused();
     void messagesAssembleInCallerStorage();
     void storageGrowsWithArrivedBytes();
+    void storageGrowsGeometricallyAcrossFragments();
     void chunkInvariance();
 };
 
@@ -942,10 +943,11 @@ void tst_Protocol::messagesAssembleInCallerStorage()
     const Event event = server.nextEvent();
     QCOMPARE(event.type, Type::Message);
     QCOMPARE(event.payload.size(), size_t(4000));
-    // The event views the caller's storage, which grew once per frame.
+    // The event views the caller's storage, which grew once: to 64 KiB, the first
+    // reservation of a message whose end is not known yet.
     QCOMPARE(static_cast<const void *>(event.payload.data()), static_cast<const void *>(storage.bytes_.data()));
     QCOMPARE(storage.clears, 1);
-    QCOMPARE(storage.reserves, (std::vector<std::size_t>{1000, 4000}));
+    QCOMPARE(storage.reserves, (std::vector<std::size_t>{64 * 1024}));
     server.setMessageStorage(nullptr);
     QCOMPARE(feed(server, wire).at(0).payload.size(), size_t(4000));
     QCOMPARE(storage.clears, 1);
@@ -1004,6 +1006,29 @@ void tst_Protocol::storageGrowsWithArrivedBytes()
             QCOMPARE(storage.bytes_.size(), sent);
         }
     }
+}
+
+void tst_Protocol::storageGrowsGeometricallyAcrossFragments()
+{
+    // 4 MiB in 64-byte fragments (Autobahn 9.3.1): the storage doubles, it does not
+    // grow (and copy the message so far) fragment by fragment.
+    RecordingStorage storage;
+    ProtocolOptions options;
+    options.maxMessageSize = 5 * 1024 * 1024;
+    Protocol server = openProtocol(Role::Server, options);
+    server.setMessageStorage(&storage);
+    constexpr std::size_t fragment = 64;
+    constexpr std::size_t size = 4 * 1024 * 1024;
+    std::string wire;
+    for (std::size_t offset = 0; offset < size; offset += fragment)
+        wire += clientFrame(offset == 0 ? Opcode::Binary : Opcode::Continuation, std::string(fragment, 'f'),
+                            offset + fragment == size);
+    const auto events = feed(server, wire, 65536);
+    QCOMPARE(events.size(), std::size_t(1));
+    QCOMPARE(events.at(0).payload.size(), size);
+    // 64 KiB doubling to 4 MiB, never more than the limit.
+    QVERIFY2(storage.reserves.size() <= 8, qPrintable(QString::number(storage.reserves.size())));
+    QVERIFY(storage.capacity() <= options.maxMessageSize);
 }
 
 // The same byte stream fed whole, in random pieces and a byte at a time must give
