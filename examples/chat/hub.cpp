@@ -4,6 +4,8 @@
 #include <QtCore/QJsonDocument>
 #include <QtCore/QJsonObject>
 
+#include <algorithm>
+
 using WsKit::Connection;
 
 namespace {
@@ -51,7 +53,7 @@ void Hub::onMessage(Connection *connection, const QByteArray &payload, Connectio
     const auto sender = std::find_if(m_members.cbegin(), m_members.cend(),
                                      [connection](const Member &member) { return member.connection == connection; });
     if (sender == m_members.cend())
-        return; // dropped a moment ago
+        return;
     Q_EMIT posted(toJson({{QStringLiteral("type"), QStringLiteral("message")},
                           {QStringLiteral("from"), sender->name},
                           {QStringLiteral("text"), QString::fromUtf8(payload)}}));

@@ -13,6 +13,7 @@ constexpr int KillAfterMs = 2000;
 
 } // namespace
 
+// A child of the connection's server: deleting the server ends every process.
 Session::Session(Connection *connection, const QString &program, const QStringList &arguments)
     : QObject(connection->parent())
     , m_connection(connection)
