@@ -10,7 +10,10 @@
 #include <WsKit/preparedmessage.h>
 #include <WsKit/upgrader.h>
 
+#include <QtCore/QThread>
 #include <QtTest/QtTest>
+
+#include <atomic>
 
 #include <vector>
 
@@ -103,6 +106,7 @@ private Q_SLOTS:
     void sameBytesAsPlainSend();
     void mixedReceiversShareEncodings();
     void backPressurePerConnection();
+    void sharedAcrossThreads();
     void clientConnectionMasksOnItsOwn();
     void refusals();
 };
@@ -270,6 +274,59 @@ void tst_PreparedMessage::backPressurePerConnection()
     QCOMPARE(received(*slow.client, accepted.size()), accepted);
     QVERIFY(slow.connection->sendPrepared(PreparedMessage(QStringLiteral("after"))));
     QCOMPARE(slow.client->nextMessage().payload, QByteArray("after"));
+}
+
+void tst_PreparedMessage::sharedAcrossThreads()
+{
+    // A Server per thread, each with one connection; every thread sends the same
+    // messages at once, so several build a message's first encodings together.
+    constexpr int Threads = 4;
+    constexpr int Rounds = 100;
+    struct Worker {
+        ~Worker()
+        {
+            QMetaObject::invokeMethod(server, [this] { delete server; }, Qt::BlockingQueuedConnection);
+            thread.quit();
+            thread.wait();
+        }
+        QThread thread;
+        Server *server = new Server;
+        std::atomic<Connection *> connection{nullptr};
+        Client client;
+    };
+    std::vector<std::unique_ptr<Worker>> workers;
+    for (int i = 0; i < Threads; ++i) {
+        workers.push_back(std::make_unique<Worker>());
+        Worker *w = workers.back().get();
+        w->server->moveToThread(&w->thread);
+        connect(w->server, &Server::newConnection, w->server, [w](Connection *connection) { w->connection = connection; });
+        w->thread.start();
+        quint16 port = 0;
+        QMetaObject::invokeMethod(w->server, [w, &port] {
+            if (w->server->listen(QHostAddress::LocalHost, 0))
+                port = w->server->serverPort();
+        }, Qt::BlockingQueuedConnection);
+        QVERIFY(port != 0);
+        QVERIFY(w->client.connectTo(port));
+        // Half of them compressed without context takeover: two encodings per message.
+        QCOMPARE(i % 2 ? w->client.upgradeCompressed(offer(true)) : w->client.upgrade(), 101);
+        QTRY_VERIFY_WITH_TIMEOUT(w->connection.load() != nullptr, Wait);
+    }
+
+    QList<PreparedMessage> broadcast;
+    for (int round = 0; round < Rounds; ++round)
+        broadcast.append(PreparedMessage(QString::fromUtf8(jsonFeed(20 + round % 7))));
+    for (const auto &worker : workers) {
+        Connection *connection = worker->connection;
+        QMetaObject::invokeMethod(connection, [connection, broadcast] {
+            for (const PreparedMessage &message : broadcast)
+                connection->sendPrepared(message);
+        }, Qt::QueuedConnection);
+    }
+    for (const auto &worker : workers)
+        QCOMPARE(received(worker->client, broadcast.size()), payloadsOf(broadcast));
+    for (const PreparedMessage &message : std::as_const(broadcast))
+        QCOMPARE(message.encodingCount(), 2);
 }
 
 void tst_PreparedMessage::clientConnectionMasksOnItsOwn()
