@@ -1,6 +1,6 @@
 #pragma once
-// An example's server program started as a user starts it, on 127.0.0.1 and a
-// free port; its URL is the one it prints. Stopped (killed) with the object.
+// An example's server program started as a user starts it, on 127.0.0.1; its URL
+// is the one it prints. Stopped (killed) with the object.
 
 #include "childprocess.h"
 
@@ -12,9 +12,10 @@ namespace TestSupport {
 class ExampleServer
 {
 public:
-    ExampleServer(const QString &program, const QStringList &arguments)
+    // On port 0: a free one.
+    ExampleServer(const QString &program, const QStringList &arguments, quint16 port = 0)
         : m_process(program, QStringList{QStringLiteral("--bind"), QStringLiteral("127.0.0.1"), QStringLiteral("--port"),
-                                         QStringLiteral("0")}
+                                         QString::number(port)}
                                  + arguments)
     {
         if (!m_process.started())
