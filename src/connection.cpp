@@ -475,9 +475,9 @@ bool ConnectionPrivate::send(Connection::MessageType type, const QByteArray &pay
     return true;
 }
 
-// A broadcast: where this connection needs an encoding that was built already (or
-// that other connections will need too), the shared frames go after whatever the
-// core still holds; otherwise it is an ordinary send.
+// A broadcast: a connection whose encoding can be shared (Core::sharedEncoding) is
+// handed the frames built once for every connection with that encoding, after
+// whatever the core still holds for it; any other gets an ordinary send.
 bool ConnectionPrivate::sendPrepared(const PreparedMessage &message)
 {
     const PreparedMessagePrivate *prepared = PreparedMessagePrivate::get(message);
