@@ -85,6 +85,9 @@ public:
         ProxyError,        // the proxy refused, failed, or wanted other credentials
         HandshakeTimeout,  // the connection was not open within the handshake timeout
         HandshakeFailed,   // the server did not accept the upgrade; see handshakeResponse()
+        /// Output waited longer than ConnectionOptions::writeTimeout() for the peer to
+        /// take it (the peer stopped reading); aborted, 1006.
+        WriteTimeout,
     };
     Q_ENUM(Error)
 
