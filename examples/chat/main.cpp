@@ -19,10 +19,6 @@
 #include <QtCore/QUrl>
 #include <QtCore/QUrlQuery>
 
-#include <chrono>
-
-using namespace std::chrono_literals;
-
 int main(int argc, char *argv[])
 {
     QCoreApplication app(argc, argv);
@@ -45,12 +41,12 @@ int main(int argc, char *argv[])
         qFatal("the page resource is missing");
     const QByteArray page = pageFile.readAll();
 
-    WsKit::ConnectionOptions options;
+    // A server's defaults ping every 30 s, which finds members whose network vanished
+    // without a word, and give up on a member that reads nothing for 30 s.
+    WsKit::ConnectionOptions options = WsKit::ConnectionOptions::serverDefaults();
     // Chat lines are short: a peer that sends a megabyte is failed with 1009.
     options.setMaxMessageSize(4096);
     options.setMaxBufferedAmount(parser.value(bufferedOption).toLongLong());
-    // Pings find members whose network vanished without a word.
-    options.setKeepAliveInterval(30s);
     // Without context takeover on our side every member compresses alike, so a
     // broadcast is compressed once for all of them instead of once per member.
     WsKit::CompressionOptions compression;
