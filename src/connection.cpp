@@ -4,6 +4,7 @@
 #include "logging_p.h"
 #include "messagestorage_p.h"
 #include "maskkeys_p.h"
+#include "preparedmessage_p.h"
 
 #include <WsKit/Core/closecode.h>
 #include <WsKit/Core/utf8.h>
@@ -518,6 +519,31 @@ bool ConnectionPrivate::send(Connection::MessageType type, const QByteArray &pay
     return true;
 }
 
+// A broadcast: a connection whose encoding can be shared (Core::sharedEncoding) is
+// handed the frames built once for every connection with that encoding, after
+// whatever the core still holds for it; any other gets an ordinary send.
+bool ConnectionPrivate::sendPrepared(const PreparedMessage &message)
+{
+    const PreparedMessagePrivate *prepared = PreparedMessagePrivate::get(message);
+    if (!prepared)
+        return refuse(Connection::Error::InvalidSend, QStringLiteral("The prepared message is null"));
+    if (!prepared->valid)
+        return refuse(Connection::Error::InvalidSend, QStringLiteral("The text is not valid UTF-8"));
+    const std::optional<Core::MessageEncoding> encoding = Core::sharedEncoding(
+        protocol, toCore(prepared->type), static_cast<std::size_t>(prepared->payload.size()), outgoingCompression);
+    if (!encoding)
+        return send(prepared->type, prepared->payload);
+    if (!checkSend(prepared->payload.size()))
+        return false;
+    const QByteArray frames = prepared->frames(*encoding);
+    if (frames.isNull())
+        return refuse(Core::Error::CompressionFailed);
+    flush();
+    socket->write(frames);
+    notifyBufferedAmount();
+    return true;
+}
+
 bool ConnectionPrivate::beginMessage(Connection::MessageType type)
 {
     if (!checkSend(0))
@@ -852,6 +878,11 @@ bool Connection::sendJson(const QJsonDocument &document)
 {
     const QByteArray json = document.toJson(QJsonDocument::Compact);
     return d->send(MessageType::Text, json);
+}
+
+bool Connection::sendPrepared(const PreparedMessage &message)
+{
+    return d->sendPrepared(message);
 }
 
 bool Connection::ping(const QByteArray &payload)

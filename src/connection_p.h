@@ -46,6 +46,7 @@ public:
 
     // Sending, shared by Connection and MessageWriter.
     bool send(Connection::MessageType type, const QByteArray &payload);
+    bool sendPrepared(const PreparedMessage &message);
     bool beginMessage(Connection::MessageType type);
     bool sendFragment(std::string_view piece, bool last);
     bool sendControl(Core::Opcode opcode, const QByteArray &payload);
