@@ -4,6 +4,7 @@
 #include "logging_p.h"
 #include "messagestorage_p.h"
 #include "maskkeys_p.h"
+#include "preparedmessage_p.h"
 
 #include <WsKit/Core/closecode.h>
 #include <WsKit/Core/utf8.h>
@@ -190,6 +191,7 @@ void ConnectionPrivate::applyOptions()
         m_idleTimer.start(static_cast<int>(idle.count()), q);
     else
         m_idleTimer.stop();
+    trackDrain(bufferedAmount()); // a write timeout set now also times what waits already
 }
 
 qint64 ConnectionPrivate::bufferedAmount() const
@@ -380,10 +382,48 @@ void ConnectionPrivate::closeTransport()
 void ConnectionPrivate::notifyBufferedAmount()
 {
     const qint64 amount = bufferedAmount();
+    trackDrain(amount);
     if (amount == m_reportedBufferedAmount)
         return;
     m_reportedBufferedAmount = amount;
     Q_EMIT q->bufferedAmountChanged(amount);
+}
+
+void ConnectionPrivate::trackDrain(qint64 buffered)
+{
+    // Cheap on the hot path: the timer is started at most once per timeout, and
+    // only checks when it fires whether the peer kept up.
+    const auto timeout = options.writeTimeout();
+    const qint64 written = transport ? transport->bytesWritten() : 0;
+    if (timeout.count() <= 0 || buffered == 0 || written < m_drainTarget)
+        return; // off, nothing waits, or the bytes being timed are still waiting
+    m_drainTarget = written + buffered;
+    m_drainSince = std::chrono::steady_clock::now();
+    if (!m_writeTimer.isActive())
+        m_writeTimer.start(static_cast<int>(timeout.count()), q);
+}
+
+void ConnectionPrivate::onWriteTimer()
+{
+    const qint64 buffered = bufferedAmount();
+    if (buffered == 0) {
+        m_writeTimer.stop();
+        return;
+    }
+    trackDrain(buffered);
+    const auto timeout = options.writeTimeout();
+    const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now()
+                                                                              - m_drainSince);
+    if (timeout.count() > 0 && waited < timeout) {
+        m_writeTimer.start(static_cast<int>((timeout - waited).count()), q);
+        return;
+    }
+    m_writeTimer.stop();
+    if (timeout.count() > 0
+        && report(Connection::Error::WriteTimeout,
+                  QStringLiteral("The peer did not take our output for %1 ms").arg(waited.count()))) {
+        abort();
+    }
 }
 
 void ConnectionPrivate::transportWritten()
@@ -422,6 +462,7 @@ void ConnectionPrivate::finish()
     m_keepAliveTimer.stop();
     m_pongTimer.stop();
     m_idleTimer.stop();
+    m_writeTimer.stop();
     if (protocol.closeReceived()) {
         // RFC 6455 §7.1.5: the code of the first close frame received.
         closeCode = peerCloseCode;
@@ -504,18 +545,46 @@ bool ConnectionPrivate::send(Connection::MessageType type, const QByteArray &pay
     // the frame header (and whatever output waited before it) as it is.
     if (transport && payload.size() >= ZeroCopySendSize
         && protocol.sendMessageHeader(toCore(type), static_cast<std::size_t>(payload.size()), outgoingCompression)) {
-        FlushQueue::remove(this);
-        const std::string_view header = protocol.pendingOutput();
-        transport->write(header, payload);
-        protocol.consumeOutput(header.size());
-    } else {
-        const Core::Error result = protocol.sendMessage(toCore(type), view(payload), outgoingCompression);
-        if (result != Core::Error::None)
-            return refuse(result);
-        flushSoon();
+        writeAfterOutput(payload);
         return true;
     }
+    const Core::Error result = protocol.sendMessage(toCore(type), view(payload), outgoingCompression);
+    if (result != Core::Error::None)
+        return refuse(result);
+    flushSoon();
+    return true;
+}
+
+void ConnectionPrivate::writeAfterOutput(const QByteArray &bytes)
+{
+    FlushQueue::remove(this);
+    const std::string_view output = protocol.pendingOutput();
+    if (transport)
+        transport->write(output, bytes);
+    protocol.consumeOutput(output.size());
     notifyBufferedAmount();
+}
+
+// A broadcast: a connection whose encoding can be shared (Core::sharedEncoding) is
+// handed the frames built once for every connection with that encoding, after
+// whatever the core still holds for it; any other gets an ordinary send.
+bool ConnectionPrivate::sendPrepared(const PreparedMessage &message)
+{
+    const PreparedMessagePrivate *prepared = PreparedMessagePrivate::get(message);
+    if (!prepared)
+        return refuse(Connection::Error::InvalidSend, QStringLiteral("The prepared message is null"));
+    if (!prepared->valid)
+        return refuse(Connection::Error::InvalidSend, QStringLiteral("The text is not valid UTF-8"));
+    const std::optional<Core::MessageEncoding> encoding = Core::sharedEncoding(
+        protocol, toCore(prepared->type), static_cast<std::size_t>(prepared->payload.size()), outgoingCompression);
+    if (!encoding)
+        return send(prepared->type, prepared->payload);
+    if (!checkSend(prepared->payload.size()))
+        return false;
+    const QByteArray frames = prepared->frames(*encoding);
+    if (frames.isNull())
+        return refuse(Core::Error::CompressionFailed);
+    writeAfterOutput(frames);
     return true;
 }
 
@@ -637,6 +706,8 @@ void ConnectionPrivate::onTimer(int timerId)
         m_pongTimer.stop();
         if (report(Connection::Error::PongTimeout, QStringLiteral("No pong came back in time")))
             abort();
+    } else if (timerId == m_writeTimer.timerId()) {
+        onWriteTimer();
     } else if (timerId == m_idleTimer.timerId()) {
         const auto idleFor = std::chrono::duration_cast<std::chrono::milliseconds>(
             std::chrono::steady_clock::now() - m_lastReceived);
@@ -858,6 +929,11 @@ bool Connection::sendJson(const QJsonDocument &document)
 {
     const QByteArray json = document.toJson(QJsonDocument::Compact);
     return d->send(MessageType::Text, json);
+}
+
+bool Connection::sendPrepared(const PreparedMessage &message)
+{
+    return d->sendPrepared(message);
 }
 
 bool Connection::ping(const QByteArray &payload)

@@ -64,6 +64,7 @@ public:
 
     // Sending, shared by Connection and MessageWriter.
     bool send(Connection::MessageType type, const QByteArray &payload);
+    bool sendPrepared(const PreparedMessage &message);
     bool beginMessage(Connection::MessageType type);
     bool sendFragment(std::string_view piece, bool last);
     bool sendControl(Core::Opcode opcode, const QByteArray &payload);
@@ -144,8 +145,14 @@ private:
     // Output of a send: written after the read being handled, or at the end of
     // this event-loop turn, so several messages go out in one system call.
     void flushSoon();
+    // Writes the core's output and then bytes, shared and not copied (a large
+    // payload after its frame header, prepared frames), at once.
+    void writeAfterOutput(const QByteArray &bytes);
     void closeTransport();
     void notifyBufferedAmount();
+    // Times what waits in the output against the write timeout (see m_drainTarget).
+    void trackDrain(qint64 buffered);
+    void onWriteTimer();
     // The checks before sending anything, and before queuing `size` bytes of a
     // data message. Emit when they fail.
     bool checkOpen();
@@ -160,6 +167,12 @@ private:
     QBasicTimer m_keepAliveTimer;
     QBasicTimer m_pongTimer;
     QBasicTimer m_idleTimer;
+    QBasicTimer m_writeTimer;
+    // The write timeout: the bytes buffered at m_drainSince are out once the
+    // transport has written m_drainTarget bytes in all (Transport::bytesWritten());
+    // then what waits is timed afresh.
+    qint64 m_drainTarget = 0;
+    std::chrono::steady_clock::time_point m_drainSince;
     QElapsedTimer m_sincePing;
     std::chrono::steady_clock::time_point m_lastReceived;
     Core::Utf8Validator m_writerText; // UTF-8 of the open text message sent in pieces

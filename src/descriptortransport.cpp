@@ -233,8 +233,10 @@ qint64 DescriptorTransport::send(const std::string_view *views, int count)
     message.msg_iovlen = static_cast<decltype(message.msg_iovlen)>(count);
     for (;;) {
         const ssize_t sent = ::sendmsg(m_fd, &message, SendFlags);
-        if (sent >= 0)
+        if (sent >= 0) {
+            m_bytesWritten += sent;
             return sent;
+        }
         if (errno == EINTR)
             continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK)

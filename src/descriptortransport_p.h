@@ -30,6 +30,7 @@ public:
     void write(std::string_view bytes) override;
     void write(std::string_view header, const QByteArray &payload) override;
     qint64 bytesToWrite() const override { return m_queue.size(); }
+    qint64 bytesWritten() const override { return m_bytesWritten; }
     void disconnectFromHost() override;
     void abort() override;
     // Its notifiers may be deleted from inside their own signals.
@@ -65,6 +66,7 @@ private:
     Notifier *m_readNotifier = nullptr;
     Notifier *m_writeNotifier = nullptr; // only while bytes are queued
     OutputQueue m_queue;
+    qint64 m_bytesWritten = 0;
     int m_error = 0;
     bool m_reading = true;
     bool m_mayHaveInput = true; // no short read since the descriptor was last readable

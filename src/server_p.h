@@ -4,11 +4,14 @@
 
 #include "connection_p.h"
 #include "heaptrim_p.h"
+#include "logthrottle_p.h"
+#include "pendinghandshakes_p.h"
 
 #include <WsKit/Core/http.h>
 #include <WsKit/server.h>
 
 #include <QtCore/QBasicTimer>
+#include <QtCore/QElapsedTimer>
 #include <QtCore/QHash>
 #include <QtCore/QPointer>
 #include <QtNetwork/QSslConfiguration>
@@ -25,6 +28,7 @@ QT_END_NAMESPACE
 namespace WsKit {
 
 class HandshakeReader;
+class Listener;
 class ServerWorker;
 
 class ServerPrivate final : public ConnectionTracker
@@ -33,7 +37,13 @@ public:
     explicit ServerPrivate(Server *server);
     ~ServerPrivate();
 
-    void acceptPending();
+    // A socket was accepted: start reading its request head, making room among
+    // the pending handshakes if they are full.
+    void accept(qintptr descriptor);
+    void acceptPaused(const QString &reason);
+    void acceptResumed();
+    // Descriptors the connection limits need, beyond what the process holds otherwise.
+    qint64 descriptorsWanted() const;
     // The request head on reader's socket is complete: upgrade it or answer it.
     void route(HandshakeReader *reader, const HttpRequest &request);
     void readerGone(HandshakeReader *reader);
@@ -54,7 +64,8 @@ public:
     void connectionDestroyed(Connection *connection) override;
 
     Server *q;
-    QTcpServer *tcpServer = nullptr;
+    QTcpServer *tcpServer = nullptr; // binds and listens; the Listener accepts
+    Listener *listener = nullptr;
     QSslConfiguration sslConfiguration;
     bool secure = false;
     Upgrader upgrader;
@@ -64,7 +75,10 @@ public:
     std::chrono::milliseconds handshakeTimeout = Server::DefaultHandshakeTimeout;
     int maxPendingHandshakes = Server::DefaultMaxPendingHandshakes;
     int maxConnections = Server::DefaultMaxConnections;
-    QList<HandshakeReader *> readers;
+    PendingHandshakes readers;
+    LogThrottle droppedLog;
+    LogThrottle pausedLog;
+    QElapsedTimer pausedFor;
     QList<Connection *> connections;
     int workerCount = 0;
     std::vector<std::unique_ptr<ServerWorker>> workers;

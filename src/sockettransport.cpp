@@ -21,10 +21,17 @@ SocketTransport::SocketTransport(QTcpSocket *socket, QObject *owner, TransportEv
     m_socket->setParent(owner);
     m_socket->setReadBufferSize(ReadBufferSize);
     QObject::connect(m_socket, &QIODevice::readyRead, owner, [events] { events->transportReadable(); });
-    QObject::connect(m_socket, &QIODevice::bytesWritten, owner, [events] { events->transportWritten(); });
+    // With TLS, what reaches the kernel is counted in encrypted bytes.
+    QObject::connect(m_socket, &QIODevice::bytesWritten, owner, [this, events](qint64 written) {
+        if (!m_sslSocket)
+            m_bytesWritten += written;
+        events->transportWritten();
+    });
     if (m_sslSocket) {
-        QObject::connect(m_sslSocket, &QSslSocket::encryptedBytesWritten, owner,
-                         [events] { events->transportWritten(); });
+        QObject::connect(m_sslSocket, &QSslSocket::encryptedBytesWritten, owner, [this, events](qint64 written) {
+            m_bytesWritten += written;
+            events->transportWritten();
+        });
     }
     // Queued: the socket may report its end from inside our own calls (abort(),
     // disconnectFromHost()), and the end must come from the event loop.

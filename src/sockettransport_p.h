@@ -25,6 +25,7 @@ public:
     void write(std::string_view bytes) override;
     void write(std::string_view header, const QByteArray &payload) override;
     qint64 bytesToWrite() const override;
+    qint64 bytesWritten() const override { return m_bytesWritten; }
     void disconnectFromHost() override;
     void abort() override;
     void deferDeletion() override { m_deferDeletion = true; }
@@ -42,6 +43,7 @@ private:
     QTcpSocket *m_socket;
     QSslSocket *m_sslSocket; // m_socket, when it is one
     QObject *m_owner;
+    qint64 m_bytesWritten = 0;
     bool m_deferDeletion = false;
 };
 

@@ -73,6 +73,8 @@ public:
     virtual void write(std::string_view header, const QByteArray &payload) = 0;
     // Bytes queued and not yet handed to the kernel.
     virtual qint64 bytesToWrite() const = 0;
+    // Bytes handed to the kernel so far (for TLS, encrypted bytes).
+    virtual qint64 bytesWritten() const = 0;
 
     // Closes once the queued bytes went out; transportEnded() follows.
     virtual void disconnectFromHost() = 0;

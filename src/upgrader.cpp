@@ -50,7 +50,7 @@ struct Upgrader::Private {
     OriginCheck originCheck;
     QStringList subprotocols;
     HttpHeaderList responseHeaders;
-    ConnectionOptions connectionOptions;
+    ConnectionOptions connectionOptions = ConnectionOptions::serverDefaults();
     ErrorHandler errorHandler;
 };
 

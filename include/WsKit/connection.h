@@ -34,6 +34,7 @@ QT_END_NAMESPACE
 namespace WsKit {
 
 class ConnectionPrivate;
+class PreparedMessage;
 
 class WSKIT_EXPORT Connection : public QObject
 {
@@ -86,6 +87,9 @@ public:
         ProxyError,        // the proxy refused, failed, or wanted other credentials
         HandshakeTimeout,  // the connection was not open within the handshake timeout
         HandshakeFailed,   // the server did not accept the upgrade; see handshakeResponse()
+        /// Output waited longer than ConnectionOptions::writeTimeout() for the peer to
+        /// take it (the peer stopped reading); aborted, 1006.
+        WriteTimeout,
     };
     Q_ENUM(Error)
 
@@ -184,6 +188,14 @@ public Q_SLOTS:
     bool sendMessage(const QByteArray &payload, WsKit::Connection::MessageType type);
     // The document as a text message, in compact form (as gorilla's WriteJSON).
     bool sendJson(const QJsonDocument &document);
+    /// Sends a message encoded once for many connections (a broadcast).
+    ///
+    /// The same message, on the wire, as sendMessage(message.payload(), message.type())
+    /// would send now; where this connection can take bytes already built for another
+    /// one, it is handed those instead of encoding the message again (see
+    /// PreparedMessage for when it can). Refused like sendMessage(), and with
+    /// InvalidSend for a null message or text that is not valid UTF-8.
+    bool sendPrepared(const WsKit::PreparedMessage &message);
     bool ping(const QByteArray &payload = {});
     // An unsolicited pong (a one-way heartbeat), or the answer of a custom ping handler.
     bool sendPong(const QByteArray &payload = {});

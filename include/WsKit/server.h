@@ -55,11 +55,17 @@ public:
     ~Server() override;
 
     // With a TLS configuration (certificate and key) set before listen(), the
-    // server speaks wss through QSslServer.
+    // server speaks wss: TLS starts on every accepted socket.
     void setSslConfiguration(const QSslConfiguration &configuration);
     QSslConfiguration sslConfiguration() const;
     bool isSecure() const;
 
+    /// Starts listening on address and port (0: any free port).
+    ///
+    /// Raises the process's soft limit on open descriptors, when it is lower and
+    /// the hard limit allows, to what maxConnections() and maxPendingHandshakes()
+    /// need (plus 128 for everything else), and warns when it cannot. Returns false
+    /// with errorString() when the address cannot be used.
     bool listen(const QHostAddress &address = QHostAddress::Any, quint16 port = 0);
     // Stops accepting; open connections and pending handshakes go on.
     void stopListening();
@@ -86,12 +92,21 @@ public:
     // again for sending an HTTP answer; the socket is aborted after it.
     std::chrono::milliseconds handshakeTimeout() const;
     void setHandshakeTimeout(std::chrono::milliseconds timeout);
-    // Sockets accepted but not yet upgraded or answered; more are closed at once.
+    /// Most sockets accepted but not yet upgraded or answered.
+    ///
+    /// When a socket arrives and the limit is reached, the oldest pending socket of
+    /// the peer holding the most (an IPv4 address, or an IPv6 /64 network) is
+    /// dropped to make room: a flood from one address displaces only its own
+    /// sockets, and every newcomer gets its chance (docs/qt-layer.md).
     int maxPendingHandshakes() const;
     void setMaxPendingHandshakes(int count);
     // Open connections; an upgrade request past it gets 503.
     int maxConnections() const;
     void setMaxConnections(int count);
+
+    /// Whether accepting is paused because the process ran out of descriptors
+    /// (or memory); see acceptPaused().
+    bool isAcceptPaused() const;
 
     /// Worker threads that host the open connections; 0 (the default) keeps them
     /// in the Server's thread.
@@ -136,6 +151,12 @@ Q_SIGNALS:
     // before its request head was complete (status 0).
     void handshakeFailed(int status, const QString &reason);
     void listeningChanged(bool listening);
+    /// Accepting stopped because accept failed for lack of resources (usually the
+    /// descriptor limit: reason says). Connections wait in the listen backlog;
+    /// accepting is retried after a delay that grows to 1 s, and resumes by itself.
+    void acceptPaused(const QString &reason);
+    /// A retry succeeded after acceptPaused(): connections are accepted again.
+    void acceptResumed();
     void connectionCountChanged(int count);
     void shutdownFinished();
 
