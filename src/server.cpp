@@ -162,7 +162,7 @@ void ServerPrivate::accept(qintptr descriptor)
     auto *reader = new HandshakeReader(this, socket);
     readers.add(reader, socket->peerAddress());
     if (auto *tls = qobject_cast<QSslSocket *>(socket)) {
-        tls->setSslConfiguration(sslConfiguration);
+        tls->setSslConfiguration(*sslConfiguration);
         QObject::connect(tls, &QAbstractSocket::errorOccurred, tls, [tls] {
             qCDebug(lcServer) << "TLS handshake with" << tls->peerAddress() << "failed:" << tls->errorString();
         });
@@ -381,13 +381,13 @@ Server::~Server()
 
 void Server::setSslConfiguration(const QSslConfiguration &configuration)
 {
-    d->sslConfiguration = configuration;
+    d->sslConfiguration = configuration.isNull() ? std::nullopt : std::optional(configuration);
     d->secure = !configuration.isNull();
 }
 
 QSslConfiguration Server::sslConfiguration() const
 {
-    return d->sslConfiguration;
+    return d->sslConfiguration.value_or(QSslConfiguration());
 }
 
 bool Server::isSecure() const

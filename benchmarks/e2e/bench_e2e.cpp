@@ -12,7 +12,7 @@
 //
 //   bench_e2e [--quick] [--only TEXT]   every part whose name contains TEXT
 //                                       (echo, workers, broadcast, idle, churn)
-//   bench_e2e --serve KIND [--workers N] [--broadcast] [--cpus FIRST,COUNT]
+//   bench_e2e --serve KIND [--workers N] [--broadcast [--prepared]] [--cpus FIRST,COUNT]
 //                                       (internal) one server, prints its port;
 //                                       KIND: wskit, wskit-deflate, qt, epoll
 //   bench_e2e --drive PORT SCENARIO     the load of echo scenario SCENARIO (0-3)
@@ -30,6 +30,7 @@
 #include "harness.h"
 
 #include <WsKit/connection.h>
+#include <WsKit/preparedmessage.h>
 #include <WsKit/server.h>
 
 #include <QtCore/QCoreApplication>
@@ -50,7 +51,7 @@ using namespace Harness;
 
 // ---- the servers ------------------------------------------------------------
 
-int serveWsKit(bool compressed, int workers, bool broadcast)
+int serveWsKit(bool compressed, int workers, bool broadcast, bool prepared)
 {
     CompressionOptions compression;
     // The same settings as QtWebSockets, which has no compression, unless asked.
@@ -61,10 +62,17 @@ int serveWsKit(bool compressed, int workers, bool broadcast)
     if (broadcast) {
         // Every message goes to every connection, the sender's included.
         QObject::disconnect(server, &Server::newConnection, nullptr, nullptr);
-        QObject::connect(server, &Server::newConnection, server, [server](Connection *connection) {
+        QObject::connect(server, &Server::newConnection, server, [server, prepared](Connection *connection) {
             QObject::connect(connection, &Connection::messageReceived, server,
-                             [server](const QByteArray &payload, Connection::MessageType type) {
+                             [server, prepared](const QByteArray &payload, Connection::MessageType type) {
                                  const QList<Connection *> all = server->connections();
+                                 if (prepared) {
+                                     // Encoded once for every connection.
+                                     const PreparedMessage message(payload, type);
+                                     for (Connection *each : all)
+                                         each->sendPrepared(message);
+                                     return;
+                                 }
                                  for (Connection *each : all)
                                      each->sendMessage(payload, type);
                              });
@@ -115,6 +123,7 @@ int serve(const QStringList &arguments)
     const qsizetype workersAt = arguments.indexOf(QStringLiteral("--workers"));
     const int workers = workersAt >= 0 ? arguments.value(workersAt + 1).toInt() : 0;
     const bool broadcast = arguments.contains(QStringLiteral("--broadcast"));
+    const bool prepared = arguments.contains(QStringLiteral("--prepared"));
     const qsizetype cpusAt = arguments.indexOf(QStringLiteral("--cpus"));
     if (cpusAt >= 0) {
         const QStringList cpus = arguments.value(cpusAt + 1).split(QLatin1Char(','));
@@ -125,7 +134,7 @@ int serve(const QStringList &arguments)
         return serveQtWebSockets(broadcast);
     if (kind == QStringLiteral("epoll"))
         return serveCoreOnEpoll(broadcast);
-    return serveWsKit(kind == QStringLiteral("wskit-deflate"), workers, broadcast);
+    return serveWsKit(kind == QStringLiteral("wskit-deflate"), workers, broadcast, prepared);
 }
 
 // ---- what runs --------------------------------------------------------------
@@ -142,6 +151,10 @@ const Subject WsKitDescriptor{"WsKit", {QStringLiteral("--serve"), QStringLitera
 // descriptor one, and what TLS and proxies still use.
 const Subject WsKitSocket{"WsKit (socket)", {QStringLiteral("--serve"), QStringLiteral("wskit")},
                           {QStringLiteral("WSKIT_TRANSPORT=socket")}};
+// Broadcasts as one PreparedMessage, encoded once for all connections.
+const Subject WsKitPrepared{"WsKit (prepared)",
+                            {QStringLiteral("--serve"), QStringLiteral("wskit"), QStringLiteral("--prepared")},
+                            {}};
 const Subject QtWebSockets{"QtWebSockets", {QStringLiteral("--serve"), QStringLiteral("qt")}, {}};
 const Subject Epoll{"core on epoll", {QStringLiteral("--serve"), QStringLiteral("epoll")}, {}};
 
@@ -375,9 +388,9 @@ bool runBroadcasts(bool quick)
                 "connections; CPU per delivered message\n\n",
                 Receivers);
     std::printf("  %-34s %13s %16s\n", "server", "broadcasts/s", "CPU us/delivery");
-    BroadcastResult results[4];
-    const Subject *subjects[4] = {&WsKitDescriptor, &WsKitSocket, &QtWebSockets, &Epoll};
-    for (int i = 0; i < 4; ++i) {
+    BroadcastResult results[5];
+    const Subject *subjects[5] = {&WsKitDescriptor, &WsKitSocket, &QtWebSockets, &Epoll, &WsKitPrepared};
+    for (int i = 0; i < 5; ++i) {
         results[i] = runBroadcast(*subjects[i], Receivers, count);
         if (!results[i].ok) {
             std::printf("  %-34s failed\n", subjects[i]->name);
@@ -390,6 +403,9 @@ bool runBroadcasts(bool quick)
                 ratio(results[0].serverMicrosecondsPerDelivery, results[3].serverMicrosecondsPerDelivery));
     std::printf("  %-34s %12.2fx %15.2fx\n", "WsKit/Qt", ratio(results[0].broadcastsPerSecond, results[2].broadcastsPerSecond),
                 ratio(results[0].serverMicrosecondsPerDelivery, results[2].serverMicrosecondsPerDelivery));
+    std::printf("  %-34s %12.2fx %15.2fx\n", "WsKit (prepared)/epoll",
+                ratio(results[4].broadcastsPerSecond, results[3].broadcastsPerSecond),
+                ratio(results[4].serverMicrosecondsPerDelivery, results[3].serverMicrosecondsPerDelivery));
     std::fflush(stdout);
     return true;
 }

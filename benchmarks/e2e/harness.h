@@ -135,8 +135,10 @@ inline WsKit::Server *startEchoServer(const WsKit::CompressionOptions &compressi
     Upgrader upgrader;
     upgrader.setConnectionOptions(options);
     server->setUpgrader(upgrader);
-    server->setMaxConnections(100000);
-    server->setMaxPendingHandshakes(100000);
+    // Limits out of the load's way, within the descriptors this process may open.
+    const auto descriptors = static_cast<int>(raiseDescriptorLimit(200000));
+    server->setMaxPendingHandshakes(1000);
+    server->setMaxConnections(std::max(1, descriptors - 1000 - 256));
     server->setWorkerCount(workers);
     QObject::connect(server, &Server::newConnection, server, [](Connection *connection) {
         QObject::connect(connection, &Connection::messageReceived, connection,
