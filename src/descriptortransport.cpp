@@ -48,22 +48,24 @@ Endpoint endpoint(const sockaddr_storage &storage)
     return result;
 }
 
-Endpoint localEndpoint(int fd)
+// The address getsockname() (ours) or getpeername() (the peer's) gives for fd.
+Endpoint endpointOf(int fd, int (*name)(int, sockaddr *, socklen_t *))
 {
     sockaddr_storage storage{};
     socklen_t length = sizeof storage;
-    if (fd < 0 || ::getsockname(fd, reinterpret_cast<sockaddr *>(&storage), &length) != 0)
+    if (fd < 0 || name(fd, reinterpret_cast<sockaddr *>(&storage), &length) != 0)
         return {};
     return endpoint(storage);
 }
 
+Endpoint localEndpoint(int fd)
+{
+    return endpointOf(fd, ::getsockname);
+}
+
 Endpoint peerEndpoint(int fd)
 {
-    sockaddr_storage storage{};
-    socklen_t length = sizeof storage;
-    if (fd < 0 || ::getpeername(fd, reinterpret_cast<sockaddr *>(&storage), &length) != 0)
-        return {};
-    return endpoint(storage);
+    return endpointOf(fd, ::getpeername);
 }
 
 // Whether the bytes on socket's descriptor are the connection itself: not the
