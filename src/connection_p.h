@@ -57,7 +57,7 @@ public:
     void applyOptions();
     void onTimer(int timerId);
 
-    // Records a refused send and reports it; always false. Emits: call last.
+    // Reports a refused send (sendRefused(); error() stays); always false. Emits: call last.
     bool refuse(Connection::Error error, const QString &text);
     bool refuse(Core::Error error);
 

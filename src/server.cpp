@@ -38,8 +38,9 @@ HandshakeReader::HandshakeReader(ServerPrivate *server, QTcpSocket *socket)
     , m_timeout(static_cast<int>(server->handshakeTimeout.count()))
 {
     // Unread bytes past this stay in the kernel: a client cannot make us buffer
-    // more than a head's worth before it is answered.
-    m_socket->setReadBufferSize(qMax<qint64>(server->maxHeadSize, 16 * 1024));
+    // more than a head's worth before it is answered. The head is peeked, not
+    // read, so one byte more must fit to see a head that is too large.
+    m_socket->setReadBufferSize(qMax<qint64>(server->maxHeadSize + 1, 16 * 1024));
     m_timer.start(m_timeout, this);
     connect(m_socket, &QIODevice::readyRead, this, &HandshakeReader::readHead);
     connect(m_socket, &QAbstractSocket::disconnected, this, [this] { m_socket->deleteLater(); });
@@ -60,7 +61,8 @@ void HandshakeReader::readHead()
         m_socket->skip(m_socket->bytesAvailable());
         return;
     }
-    WsKit::readHead(m_socket, m_parser);
+    // Peeked: a request that goes to the HTTP socket handler stays in the socket.
+    peekHead(m_socket, m_parser, m_headSize);
     switch (m_parser.status()) {
     case Core::HttpHeadParser::Status::NeedMore:
         return;
@@ -76,7 +78,7 @@ void HandshakeReader::readHead()
     case Core::HttpHeadParser::Status::Complete:
         m_timer.stop();
         if (m_server)
-            m_server->route(this, HttpRequest(m_parser.request()));
+            m_server->route(this, HttpRequest(m_parser.request(), m_socket));
         return;
     }
 }
@@ -134,7 +136,7 @@ void ServerPrivate::acceptPending()
             return;
         auto *reader = new HandshakeReader(this, socket);
         readers.append(reader);
-        if (readers.size() > maxPendingHandshakes) {
+        if (readers.size() + deciding.size() > maxPendingHandshakes) {
             qCWarning(lcServer) << "too many pending handshakes; dropping" << socket->peerAddress();
             reader->drop(QStringLiteral("Too many pending handshakes"));
         }
@@ -146,6 +148,20 @@ void ServerPrivate::route(HandshakeReader *reader, const HttpRequest &request)
     QTcpSocket *socket = reader->socket();
     const bool isUpgrade = Core::isWebSocketUpgrade(request.head())
         && (webSocketPaths.isEmpty() || webSocketPaths.contains(request.path()));
+    if (!isUpgrade && httpSocketHandler) {
+        // The handler gets the socket with the request unread; from here on it
+        // reads it and times it, so nothing of ours may touch it.
+        socket->setReadBufferSize(0);
+        const QPointer<HandshakeReader> alive(reader);
+        if (httpSocketHandler(socket, request)) {
+            qCDebug(lcServer) << request.method() << request.target() << "-> HTTP socket handler";
+            delete alive.data();
+            return;
+        }
+        if (!alive)
+            return;
+        socket->setReadBufferSize(qMax<qint64>(maxHeadSize + 1, 16 * 1024));
+    }
     if (!isUpgrade) {
         HttpResponse response(404);
         if (httpHandler)
@@ -156,33 +172,40 @@ void ServerPrivate::route(HandshakeReader *reader, const HttpRequest &request)
         reader->reply(response.toByteArray(request.method() != "HEAD"));
         return;
     }
-    if (connections.size() >= maxConnections) {
+    // Upgrades still being decided count: each may become a connection.
+    if (connections.size() + deciding.size() >= maxConnections) {
         qCWarning(lcServer) << "connection limit reached; refusing" << socket->peerAddress();
         reader->reply(errorResponse(503, "Too many connections"));
         Q_EMIT q->handshakeFailed(503, QStringLiteral("Too many connections"));
         return;
     }
 
+    socket->skip(reader->headSize()); // the Upgrader reads on after the head
     delete reader; // the socket belongs to the upgrade from here on
+    deciding.append(socket);
     Upgrader effective = upgrader;
-    int failedStatus = 0;
-    QString failedReason;
-    Connection *connection = nullptr;
-    {
-        // Learn why an upgrade failed without replacing the user's error handler.
-        effective.setErrorHandler([this, &failedStatus, &failedReason](const HttpRequest &failed, int status,
-                                                                       const QString &reason) {
-            if (const auto &handler = upgrader.errorHandler())
-                handler(failed, status, reason);
-            failedStatus = status;
-            failedReason = reason;
-        });
-        connection = effective.upgrade(socket, request, q);
-    }
-    if (!connection) {
-        Q_EMIT q->handshakeFailed(failedStatus, failedReason);
+    // The handshake timeout bounds the decision too.
+    effective.setDecisionTimeout(qMin(upgrader.decisionTimeout(), handshakeTimeout));
+    const QPointer<Server> guard(q);
+    // Learn why an upgrade failed without replacing the user's error handler.
+    effective.setErrorHandler([guard, handler = upgrader.errorHandler()](const HttpRequest &failed, int status,
+                                                                         const QString &reason) {
+        if (handler)
+            handler(failed, status, reason);
+        if (guard)
+            Q_EMIT guard->handshakeFailed(status, reason);
+    });
+    effective.upgrade(socket, request, q, [guard, socket](Connection *connection) {
+        if (guard)
+            guard->d->upgraded(socket, connection);
+    });
+}
+
+void ServerPrivate::upgraded(QTcpSocket *socket, Connection *connection)
+{
+    deciding.removeOne(socket);
+    if (!connection)
         return;
-    }
     connections.append(connection);
     QObject::connect(connection, &Connection::closed, q, [this, connection] {
         if (connection->parent() == q)
@@ -339,6 +362,11 @@ void Server::setHttpHandler(HttpHandler handler)
     d->httpHandler = std::move(handler);
 }
 
+void Server::setHttpSocketHandler(HttpSocketHandler handler)
+{
+    d->httpSocketHandler = std::move(handler);
+}
+
 qsizetype Server::maxHeadSize() const
 {
     return d->maxHeadSize;
@@ -398,6 +426,9 @@ void Server::shutdown(std::chrono::milliseconds deadline)
     stopListening();
     for (HandshakeReader *reader : QList<HandshakeReader *>(d->readers))
         reader->drop(QStringLiteral("The server is shutting down"));
+    // Upgrades waiting for a decision end as if their clients went away.
+    for (QTcpSocket *socket : QList<QTcpSocket *>(d->deciding))
+        socket->abort();
     if (!d->shutdownTimer) {
         d->shutdownTimer = new QTimer(this);
         d->shutdownTimer->setSingleShot(true);

@@ -15,6 +15,7 @@
 #include <WsKit/wskit_export.h>
 
 #include <QtCore/QByteArray>
+#include <QtCore/QJsonDocument> // complete, so jsonMessageReceived() works across threads and in QSignalSpy
 #include <QtCore/QList>
 #include <QtCore/QObject>
 #include <QtCore/QString>
@@ -25,7 +26,6 @@
 #include <memory>
 
 QT_BEGIN_NAMESPACE
-class QJsonDocument;
 class QTcpSocket;
 QT_END_NAMESPACE
 
@@ -61,6 +61,27 @@ public:
     enum class MessageType { Text, Binary };
     Q_ENUM(MessageType)
 
+    // Close codes (RFC 6455 §7.4.1), for close(), closed() and closeCode(). Codes
+    // 3000-4999 (registered and private use) are valid as well: the enum holds any
+    // quint16, and close() takes the number.
+    enum CloseCode : quint16 {
+        CloseCodeNormal = 1000,
+        CloseCodeGoingAway = 1001,
+        CloseCodeProtocolError = 1002,
+        CloseCodeUnsupportedData = 1003,
+        CloseCodeNoStatus = 1005, // the peer's close frame had no code; never sent
+        CloseCodeAbnormal = 1006, // the transport ended without a close frame; never sent
+        CloseCodeInvalidPayload = 1007,
+        CloseCodePolicyViolation = 1008,
+        CloseCodeMessageTooBig = 1009,
+        CloseCodeMandatoryExtension = 1010,
+        CloseCodeInternalError = 1011,
+        CloseCodeServiceRestart = 1012,
+        CloseCodeTryAgainLater = 1013,
+        CloseCodeBadGateway = 1014,
+    };
+    Q_ENUM(CloseCode)
+
     // Values are only appended.
     enum class Error {
         NoError,
@@ -68,10 +89,11 @@ public:
         InvalidPayload,  // invalid UTF-8 or compressed data; failed with 1007
         MessageTooBig,   // over maxMessageSize; failed with 1009
         InternalError,   // failed with 1011 (the compressor failed)
-        SendAfterClose,  // a send after our close frame; nothing sent
+        // A refused send (sendRefused(), never errorOccurred()); nothing was sent.
+        SendAfterClose,  // a send after our close frame
         InvalidSend,     // invalid UTF-8 text, control payload over 125 bytes, bad close code,
-                         // or a message sent while a MessageWriter is open; nothing sent
-        WriteBufferFull, // the send would pass maxBufferedAmount; nothing sent
+                         // a message sent while a MessageWriter is open, or before opening
+        WriteBufferFull, // the send would pass maxBufferedAmount
         CloseTimeout,    // the peer did not answer our close frame in time; aborted
         PongTimeout,     // keep-alive: no pong in time; aborted
         IdleTimeout,     // nothing received for idleTimeout; closed with 1001
@@ -100,6 +122,10 @@ public:
     Role role() const;
     State state() const;
     ConnectionOptions options() const;
+    // New limits and timeouts apply at once; a new compression level or threshold
+    // from the next message; compression().isEnabled() switches outgoing
+    // compression like setOutgoingCompressionEnabled(). What the handshake
+    // negotiated (windows, context takeover) and memLevel stay.
     void setOptions(const ConnectionOptions &options);
     void setPingHandler(PingHandler handler);
     void setCloseHandler(CloseHandler handler);
@@ -107,13 +133,18 @@ public:
     // Bytes queued for the socket and not yet written to it.
     qint64 bufferedAmount() const;
 
-    // The last error, kept after the connection closed.
+    // The last error that failed or ended the connection (errorOccurred()), kept
+    // after it closed. Refused sends (sendRefused()) never change it.
     Error error() const;
     QString errorString() const;
 
     // After closed(): the code and reason it carried.
     quint16 closeCode() const;
     QString closeReason() const;
+    // Whether code is not one of the expected ones (gorilla's
+    // IsUnexpectedCloseError): for logging closes that are not part of the
+    // application's normal life, e.g. anything but 1000 and 1001.
+    static bool isUnexpectedCloseCode(quint16 code, const QList<quint16> &expected);
 
     // The negotiated subprotocol, empty when none.
     QString subprotocol() const;
@@ -137,6 +168,10 @@ public:
     // CPU and adds a few bytes. A message being written keeps the choice it began with.
     bool isOutgoingCompressionEnabled() const;
     void setOutgoingCompressionEnabled(bool enabled);
+    // The zlib level (0-9) of messages compressed from the next one on, as
+    // options().compression().level() (gorilla's SetCompressionLevel). The peer
+    // notices nothing but the size; memLevel and the windows stay as negotiated.
+    void setCompressionLevel(int level);
 
     QHostAddress localAddress() const;
     quint16 localPort() const;
@@ -161,7 +196,8 @@ public:
 
 public Q_SLOTS:
     // Each send returns true when the message was queued; false (and
-    // errorOccurred) when it was refused, with nothing sent.
+    // sendRefused()) when it was refused, with nothing sent and the connection as
+    // it was.
     bool sendText(const QString &text);
     // The bytes must be valid UTF-8 (checked).
     bool sendTextUtf8(const QByteArray &utf8);
@@ -175,7 +211,7 @@ public Q_SLOTS:
 
     // Starts the closing handshake (RFC 6455 §7.1.2). closed() follows once the peer
     // answered and the TCP connection ended, or after closeTimeout.
-    bool close(quint16 code = 1000, const QString &reason = {});
+    bool close(quint16 code = CloseCodeNormal, const QString &reason = {});
     // Drops the TCP connection at once: closed(1006) unless a close frame came in.
     void abort();
 
@@ -183,18 +219,30 @@ Q_SIGNALS:
     void messageReceived(const QByteArray &payload, WsKit::Connection::MessageType type);
     // Built only when connected: a text message as QString.
     void textMessageReceived(const QString &text);
+    // Parsed only when connected: a text message as JSON. When it is not valid JSON,
+    // document is null and error says why and where (error.error is not
+    // QJsonParseError::NoError); the connection stays open.
+    void jsonMessageReceived(const QJsonDocument &document, const QJsonParseError &error);
     void binaryMessageReceived(const QByteArray &data);
     // With incoming streaming: the pieces of a message as they arrive.
     void messageChunkReceived(const QByteArray &chunk, WsKit::Connection::MessageType type, bool first,
                               bool last);
     void pingReceived(const QByteArray &payload);
     // elapsed: milliseconds since our latest ping, or -1 when we sent none.
+    void pongReceived(qint64 elapsed, const QByteArray &payload);
+    // The same as pongReceived(), under its former name.
     void pong(qint64 elapsed, const QByteArray &payload);
     // Exactly once. code: the peer's close code (1005 when its close frame had none),
     // the code we sent when we failed the connection, or 1006 when the transport
-    // ended without a close frame from the peer.
-    void closed(quint16 code, const QString &reason);
+    // ended without a close frame from the peer. Codes 3000-4999 arrive as they
+    // were sent (compare them as numbers).
+    void closed(WsKit::Connection::CloseCode code, const QString &reason);
+    // Something failed or ended the connection (a protocol violation, a timeout, the
+    // transport); error() says the same afterwards.
     void errorOccurred(WsKit::Connection::Error error, const QString &errorString);
+    // A send (or close()) was refused and nothing was sent; the connection is as it
+    // was and error() is unchanged.
+    void sendRefused(WsKit::Connection::Error error, const QString &errorString);
     void stateChanged(WsKit::Connection::State state);
     void bufferedAmountChanged(qint64 bytes);
     // A client's opening handshake succeeded: the state is Open.

@@ -17,6 +17,7 @@
 
 QT_BEGIN_NAMESPACE
 class QSslConfiguration;
+class QTcpSocket;
 QT_END_NAMESPACE
 
 namespace WsKit {
@@ -42,6 +43,13 @@ public:
     // Answers a request that is not a WebSocket upgrade. The response starts as
     // 404; the server sends it and closes the connection. Runs in the server's thread.
     using HttpHandler = std::function<void(const HttpRequest &request, HttpResponse &response)>;
+    // Takes over a connection whose first request is not a WebSocket upgrade, with
+    // that request (and whatever followed it) still unread in socket, e.g. to hand
+    // it to Qt HTTP Server (bindHttpServer() in WsKit::HttpServer). Returns true when
+    // it took the socket: it reads, answers, times and deletes it from then on.
+    // Returns false to have the HTTP handler answer instead. Runs in the server's
+    // thread.
+    using HttpSocketHandler = std::function<bool(QTcpSocket *socket, const HttpRequest &request)>;
 
     explicit Server(QObject *parent = nullptr);
     ~Server() override;
@@ -70,6 +78,9 @@ public:
 
     // An empty function restores the default (404 Not Found).
     void setHttpHandler(HttpHandler handler);
+    // Consulted before the HTTP handler; an empty function (the default) hands
+    // every request to the HTTP handler.
+    void setHttpSocketHandler(HttpSocketHandler handler);
 
     // Largest request head (431 past it).
     qsizetype maxHeadSize() const;

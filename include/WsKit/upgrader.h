@@ -5,10 +5,12 @@
 
 #include <WsKit/connectionoptions.h>
 #include <WsKit/httpheaders.h>
+#include <WsKit/upgradedecision.h>
 #include <WsKit/wskit_export.h>
 
 #include <QtCore/QStringList>
 
+#include <chrono>
 #include <functional>
 #include <memory>
 
@@ -29,8 +31,19 @@ public:
     // a request without Origin, or whose Origin host and port equal Host (the
     // browser same-origin rule); others get 403.
     using OriginCheck = std::function<bool(const HttpRequest &request)>;
-    // Told about every refused request: the HTTP status answered and why.
+    // Told about every refused request: the HTTP status answered and why; status 0
+    // when the client went away before the decision.
     using ErrorHandler = std::function<void(const HttpRequest &request, int status, const QString &reason)>;
+    // Decides on each request that passed the handshake checks and the origin
+    // check: accept or reject it through decision, now or later (UpgradeDecision).
+    using DecisionHandler = std::function<void(const HttpRequest &request, UpgradeDecision decision)>;
+    // Told the outcome of upgrade(): the open Connection, or nullptr when the
+    // request was refused or the client went away.
+    using UpgradeCallback = std::function<void(Connection *connection)>;
+
+    // How long a deferred decision may take by default: the same as a Server's
+    // handshake timeout.
+    static constexpr std::chrono::milliseconds DefaultDecisionTimeout{10000};
 
     Upgrader();
     Upgrader(const Upgrader &other);
@@ -61,13 +74,29 @@ public:
     ErrorHandler errorHandler() const;
     void setErrorHandler(ErrorHandler handler);
 
-    // Answers request, read from socket up to the end of its head. On success
-    // returns an open server-side Connection that owns socket, with the given parent.
-    // Otherwise writes an HTTP error (400, 403, 405, 426 or 431) whose short body
-    // says why, closes and deletes socket later, and returns nullptr.
+    // Without a decision handler (the default) every request that passes the
+    // checks is accepted with the settings above. An empty function restores that.
+    DecisionHandler decisionHandler() const;
+    void setDecisionHandler(DecisionHandler handler);
+
+    // How long a deferred decision may take; the request is then answered with 503.
+    std::chrono::milliseconds decisionTimeout() const;
+    void setDecisionTimeout(std::chrono::milliseconds timeout);
+
+    // Answers request, read from socket up to the end of its head, and calls done
+    // exactly once with the outcome: at once, or later when the decision handler
+    // defers its decision. On success the Connection is open, owns socket and has
+    // the given parent. Otherwise an HTTP error was written (400, 403, 405, 426 or
+    // 431 with a short body that says why, or the decision handler's answer), and
+    // socket is closed and deleted later.
+    void upgrade(QTcpSocket *socket, const HttpRequest &request, QObject *parent, UpgradeCallback done) const;
+    // The same for a decision made at once: returns the open Connection, or nullptr
+    // when the request was refused. Returns nullptr too when the decision handler
+    // deferred its decision: use the form with a callback for such handlers.
     Connection *upgrade(QTcpSocket *socket, const HttpRequest &request, QObject *parent = nullptr) const;
 
 private:
+    friend class PendingUpgrade;
     struct Private;
     std::unique_ptr<Private> d;
 };

@@ -14,3 +14,6 @@ execute_process(COMMAND ${SCRATCH_DIR}/build/consumer_core COMMAND_ERROR_IS_FATA
 if("Qt" IN_LIST COMPONENTS)
     execute_process(COMMAND ${SCRATCH_DIR}/build/consumer_qt COMMAND_ERROR_IS_FATAL ANY)
 endif()
+if("HttpServer" IN_LIST COMPONENTS)
+    execute_process(COMMAND ${SCRATCH_DIR}/build/consumer_httpserver COMMAND_ERROR_IS_FATAL ANY)
+endif()

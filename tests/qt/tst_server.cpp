@@ -27,16 +27,6 @@ using WsKit::Connection;
 using WsKit::Server;
 namespace CloseCode = WsKit::Core::CloseCode;
 
-namespace {
-
-QByteArray headerValue(const WsKit::Core::HttpResponseHead &response, std::string_view name)
-{
-    const auto value = response.headers.value(name);
-    return value ? toBytes(*value) : QByteArray();
-}
-
-} // namespace
-
 class tst_Server : public QObject
 {
     Q_OBJECT
@@ -346,27 +336,17 @@ void tst_Server::responseHeadersAndErrorHandler()
 void tst_Server::upgraderOnItsOwnSocket()
 {
     // An Upgrader works without Server: for a program that reads heads itself.
-    QTcpServer listener;
-    QVERIFY(listener.listen(QHostAddress::LocalHost));
+    HeadReadingListener fixture;
     QPointer<Connection> accepted;
-    QObject::connect(&listener, &QTcpServer::newConnection, &listener, [&] {
-        QTcpSocket *socket = listener.nextPendingConnection();
-        QObject::connect(socket, &QIODevice::readyRead, &listener, [&, socket] {
-            WsKit::Core::HttpHeadParser parser(WsKit::Core::HttpHeadParser::Kind::Request);
-            const QByteArray head = socket->readAll();
-            std::size_t consumed = 0;
-            if (parser.parse(head.constData(), std::size_t(head.size()), consumed)
-                != WsKit::Core::HttpHeadParser::Status::Complete)
-                return;
-            socket->disconnect(&listener);
-            accepted = WsKit::Upgrader().upgrade(socket, WsKit::HttpRequest(parser.request()), &listener);
-        });
-    });
+    fixture.onHead = [&](QTcpSocket *socket, const WsKit::HttpRequest &request) {
+        accepted = WsKit::Upgrader().upgrade(socket, request, &fixture.listener);
+    };
+    QVERIFY(fixture.listen());
     Client client;
-    QVERIFY(client.connectTo(listener.serverPort()));
+    QVERIFY(client.connectTo(fixture.port()));
     QCOMPARE(client.upgrade(), 101);
     QTRY_VERIFY_WITH_TIMEOUT(accepted, Wait);
-    QCOMPARE(accepted->parent(), &listener);
+    QCOMPARE(accepted->parent(), &fixture.listener);
     QVERIFY(accepted->sendText(QStringLiteral("direct")));
     QCOMPARE(client.nextMessage().payload, QByteArray("direct"));
 }

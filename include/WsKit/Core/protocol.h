@@ -110,6 +110,8 @@ public:
     void setAutoCloseReply(bool enabled) noexcept;
     void setOutgoingFragmentSize(std::size_t bytes) noexcept;
     void setCompressionThreshold(std::size_t bytes) noexcept;
+    // The zlib level (0-9) of compressed messages begun from now on.
+    void setCompressionLevel(int level) noexcept;
 
     // Assemble messages in storage (not owned; it must outlive the Protocol or be
     // replaced) instead of the core's own string. nullptr restores the default.

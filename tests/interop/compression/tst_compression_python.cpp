@@ -19,6 +19,8 @@ private Q_SLOTS:
     void pythonClient();
     void pythonServer_data();
     void pythonServer();
+    void levelChangesDecodedByPythonServer_data();
+    void levelChangesDecodedByPythonServer();
 };
 
 void tst_CompressionPython::pythonClient_data()
@@ -104,12 +106,8 @@ void tst_CompressionPython::pythonServer()
                 {QStringLiteral(WSKIT_COMPRESSION_PEERS "/python_peer.py"), QStringLiteral("server"),
                  compactJson(serverConfig)});
     QVERIFY(python.started());
-    const quint16 port = python.waitForLine("port ", 10000).toUShort();
-    QVERIFY2(port != 0, python.output().constData());
-
     QString why;
-    WsKit::Connection *connection =
-        dial(QUrl(QStringLiteral("ws://127.0.0.1:%1/").arg(port)), clientSettings.options(), this, why);
+    WsKit::Connection *connection = dialPeer(python, clientSettings.options(), this, why);
     QVERIFY2(connection, qPrintable(why));
     QVERIFY(connection->isCompressionNegotiated());
     QCOMPARE(Settings::of(connection->negotiatedCompression()), agreed);
@@ -128,6 +126,37 @@ void tst_CompressionPython::pythonServer()
     QVERIFY2(problem.isEmpty(), qPrintable(problem + QLatin1Char('\n') + QString::fromUtf8(python.output())));
     qInfo() << describe(traffic).constData();
     QVERIFY2(wasCompressed(traffic), describe(traffic).constData());
+    delete connection;
+}
+
+void tst_CompressionPython::levelChangesDecodedByPythonServer_data()
+{
+    QTest::addColumn<Settings>("clientSettings");
+    QTest::addColumn<QJsonObject>("serverConfig");
+    QTest::newRow("context takeover") << Settings{} << QJsonObject{};
+    QTest::newRow("no context takeover") << Settings{15}
+                                         << QJsonObject{{QStringLiteral("server_no_context_takeover"), true},
+                                                        {QStringLiteral("client_no_context_takeover"), true}};
+}
+
+void tst_CompressionPython::levelChangesDecodedByPythonServer()
+{
+    QFETCH(Settings, clientSettings);
+    QFETCH(QJsonObject, serverConfig);
+    Peer python(QStringLiteral(WSKIT_PYTHON),
+                {QStringLiteral(WSKIT_COMPRESSION_PEERS "/python_peer.py"), QStringLiteral("server"),
+                 compactJson(serverConfig)});
+    QVERIFY(python.started());
+    QString why;
+    WsKit::Connection *connection = dialPeer(python, clientSettings.options(), this, why);
+    QVERIFY2(connection, qPrintable(why));
+    QVERIFY(connection->isCompressionNegotiated());
+    // Python inflates each of our messages, whatever level it was sent at.
+    Traffic traffic;
+    const QString problem = echoThrough(connection, traffic, changingCompression(connection));
+    QVERIFY2(problem.isEmpty(), qPrintable(problem + QLatin1Char('\n') + QString::fromUtf8(python.output())));
+    QVERIFY(connection->isOutgoingCompressionEnabled()); // back on after the fifth message
+    QCOMPARE(connection->negotiatedCompression().level(), 1);
     delete connection;
 }
 
