@@ -38,12 +38,12 @@ Upgrader &Upgrader::operator=(Upgrader &&other) noexcept
 
 Upgrader::~Upgrader() = default;
 
-void Upgrader::setOriginCheck(OriginCheck check)
+void Upgrader::setOriginCheck(OriginCheck check) &
 {
     d->originCheck = std::move(check);
 }
 
-void Upgrader::allowAnyOrigin()
+void Upgrader::allowAnyOrigin() &
 {
     d->originCheck = [](const HttpRequest &) { return true; };
 }
@@ -53,7 +53,7 @@ QStringList Upgrader::subprotocols() const
     return d->subprotocols;
 }
 
-void Upgrader::setSubprotocols(const QStringList &subprotocols)
+void Upgrader::setSubprotocols(const QStringList &subprotocols) &
 {
     d->subprotocols = subprotocols;
 }
@@ -63,7 +63,7 @@ HttpHeaderList Upgrader::responseHeaders() const
     return d->responseHeaders;
 }
 
-void Upgrader::setResponseHeaders(const HttpHeaderList &headers)
+void Upgrader::setResponseHeaders(const HttpHeaderList &headers) &
 {
     d->responseHeaders = headers;
 }
@@ -73,7 +73,7 @@ ConnectionOptions Upgrader::connectionOptions() const
     return d->connectionOptions;
 }
 
-void Upgrader::setConnectionOptions(const ConnectionOptions &options)
+void Upgrader::setConnectionOptions(const ConnectionOptions &options) &
 {
     d->connectionOptions = options;
 }
@@ -83,7 +83,7 @@ Upgrader::ErrorHandler Upgrader::errorHandler() const
     return d->errorHandler;
 }
 
-void Upgrader::setErrorHandler(ErrorHandler handler)
+void Upgrader::setErrorHandler(ErrorHandler handler) &
 {
     d->errorHandler = std::move(handler);
 }
@@ -93,7 +93,7 @@ Upgrader::DecisionHandler Upgrader::decisionHandler() const
     return d->decisionHandler;
 }
 
-void Upgrader::setDecisionHandler(DecisionHandler handler)
+void Upgrader::setDecisionHandler(DecisionHandler handler) &
 {
     d->decisionHandler = std::move(handler);
 }
@@ -103,7 +103,7 @@ std::chrono::milliseconds Upgrader::decisionTimeout() const
     return d->decisionTimeout;
 }
 
-void Upgrader::setDecisionTimeout(std::chrono::milliseconds timeout)
+void Upgrader::setDecisionTimeout(std::chrono::milliseconds timeout) &
 {
     d->decisionTimeout = qMax(std::chrono::milliseconds{1}, timeout);
 }

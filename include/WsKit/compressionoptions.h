@@ -33,6 +33,9 @@ namespace WsKit {
 
 /// The permessage-deflate settings of a connection (a value type; see the file's
 /// description for how they map to RFC 7692's parameters).
+///
+/// Setters take a variable only: one called on a copy a getter returned, such as
+/// options.compression().setLevel(9), would change nothing, so it does not compile.
 class WSKIT_EXPORT CompressionOptions
 {
 public:
@@ -71,20 +74,20 @@ public:
     /// offers nothing and a server declines every offer.
     bool isEnabled() const;
     /// Sets isEnabled().
-    void setEnabled(bool enabled);
+    void setEnabled(bool enabled) &;
 
     /// log2 of the LZ77 window we compress with, 8-15 (values outside are clamped).
     /// The peer may ask for a smaller one. With 8, messages are coded without
     /// back-references (zlib cannot deflate within 256 bytes), at a lower ratio.
     int windowBits() const;
     /// Sets windowBits().
-    void setWindowBits(int bits);
+    void setWindowBits(int bits) &;
 
     /// Compress every message on its own: our deflater is freed after each message,
     /// at a lower ratio for small, similar messages.
     bool noContextTakeover() const;
     /// Sets noContextTakeover().
-    void setNoContextTakeover(bool enabled);
+    void setNoContextTakeover(bool enabled) &;
 
     /// The largest window we accept from the peer, 8-15 (default 15: any). A client
     /// below 15 asks the server to keep to it, and a server that does not support the
@@ -92,30 +95,30 @@ public:
     /// does not let it limit them (no client_max_window_bits).
     int peerWindowBits() const;
     /// Sets peerWindowBits().
-    void setPeerWindowBits(int bits);
+    void setPeerWindowBits(int bits) &;
 
     /// Require (server) or ask (client) that the peer compress every message on its
     /// own, so our inflater is freed between messages.
     bool peerNoContextTakeover() const;
     /// Sets peerNoContextTakeover().
-    void setPeerNoContextTakeover(bool enabled);
+    void setPeerNoContextTakeover(bool enabled) &;
 
     /// zlib compression level, 0-9 (clamped): 1 is fastest, 9 smallest.
     int level() const;
     /// Sets level().
-    void setLevel(int level);
+    void setLevel(int level) &;
 
     /// zlib memLevel, 1-9 (clamped): the size of the deflater's hash table and block
     /// buffer. Below 4 the ratio and the speed drop; above 5 they barely improve.
     int memLevel() const;
     /// Sets memLevel().
-    void setMemLevel(int memLevel);
+    void setMemLevel(int memLevel) &;
 
     /// Messages shorter than this many bytes are sent uncompressed (0: compress all).
     /// Messages written in pieces (Connection::beginMessage) are always compressed.
     qint64 threshold() const;
     /// Sets threshold().
-    void setThreshold(qint64 bytes);
+    void setThreshold(qint64 bytes) &;
 
 private:
     struct Private;

@@ -5,6 +5,7 @@
 #include "testserver.h"
 
 #include <WsKit/connection.h>
+#include <WsKit/dialer.h>
 #include <WsKit/server.h>
 
 #include <QtCore/QJsonArray>
@@ -13,6 +14,9 @@
 #include <QtCore/QMetaEnum>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
+
+#include <type_traits>
+#include <utility>
 
 using namespace TestClient;
 using Type = WsKit::Core::Event::Type;
@@ -32,6 +36,33 @@ Connection *listenAndAccept(TestServer &fixture, Client &client, const WsKit::Co
         return nullptr;
     return fixture.accept(client);
 }
+
+// Whether a setter can be called on a temporary (a copy a getter returned), where
+// it would change nothing: the value types refuse it at compile time.
+template <typename T, typename = void>
+struct SettableOnTemporary : std::false_type {
+};
+template <typename T>
+struct SettableOnTemporary<T, std::void_t<decltype(std::declval<T>().setConnectionOptions({}))>> : std::true_type {
+};
+static_assert(!SettableOnTemporary<WsKit::Upgrader>::value);
+static_assert(!SettableOnTemporary<WsKit::Dialer>::value);
+template <typename T, typename = void>
+struct LevelSettableOnTemporary : std::false_type {
+};
+template <typename T>
+struct LevelSettableOnTemporary<T, std::void_t<decltype(std::declval<T>().setLevel(9))>> : std::true_type {
+};
+static_assert(!LevelSettableOnTemporary<WsKit::CompressionOptions>::value);
+static_assert(LevelSettableOnTemporary<WsKit::CompressionOptions &>::value);
+template <typename T, typename = void>
+struct SizeSettableOnTemporary : std::false_type {
+};
+template <typename T>
+struct SizeSettableOnTemporary<T, std::void_t<decltype(std::declval<T>().setMaxMessageSize(1))>> : std::true_type {
+};
+static_assert(!SizeSettableOnTemporary<WsKit::ConnectionOptions>::value);
+static_assert(SizeSettableOnTemporary<WsKit::ConnectionOptions &>::value);
 
 // The connection failed: errorOccurred(error) once, and closed(code) once.
 void expectFailed(const QSignalSpy &closed, const QSignalSpy &errors, int code, Connection::Error error)
