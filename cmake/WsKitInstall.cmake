@@ -29,6 +29,21 @@ if(TARGET wskit)
     install(EXPORT WsKitQtTargets NAMESPACE WsKit:: DESTINATION ${WSKIT_CMAKE_DIR})
 endif()
 
+# The QML module goes where Qt keeps its own (lib/<arch>/qt6/qml on Debian), so that
+# with the prefix /usr applications find it with no import path of their own.
+set(WSKIT_INSTALL_QMLDIR ${CMAKE_INSTALL_LIBDIR}/qt6/qml CACHE STRING
+    "Directory (relative to the prefix) that receives the QML module WsKit/")
+if(TARGET wskit_qml)
+    list(APPEND WSKIT_INSTALLED_COMPONENTS Qml)
+    # A WsKit built shared is found next to the plugin's directory.
+    file(RELATIVE_PATH wskit_qml_to_libdir /${WSKIT_INSTALL_QMLDIR}/WsKit /${CMAKE_INSTALL_LIBDIR})
+    set_target_properties(wskit_qml PROPERTIES EXPORT_NAME QmlPlugin INSTALL_RPATH "$ORIGIN/${wskit_qml_to_libdir}")
+    install(TARGETS wskit_qml EXPORT WsKitQmlTargets LIBRARY DESTINATION ${WSKIT_INSTALL_QMLDIR}/WsKit)
+    install(FILES ${WSKIT_QML_BUILD_DIR}/WsKit/qmldir ${WSKIT_QML_BUILD_DIR}/WsKit/plugins.qmltypes
+            DESTINATION ${WSKIT_INSTALL_QMLDIR}/WsKit)
+    install(EXPORT WsKitQmlTargets NAMESPACE WsKit:: DESTINATION ${WSKIT_CMAKE_DIR})
+endif()
+
 if(TARGET wskit_httpserver)
     list(APPEND WSKIT_INSTALLED_COMPONENTS HttpServer)
     install(TARGETS wskit_httpserver EXPORT WsKitHttpServerTargets
@@ -43,7 +58,8 @@ endif()
 
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/WsKitConfig.cmake.in
     ${PROJECT_BINARY_DIR}/WsKitConfig.cmake
-    INSTALL_DESTINATION ${WSKIT_CMAKE_DIR})
+    INSTALL_DESTINATION ${WSKIT_CMAKE_DIR}
+    PATH_VARS WSKIT_INSTALL_QMLDIR)
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/WsKitConfigVersion.cmake
     COMPATIBILITY SameMajorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/WsKitConfig.cmake ${PROJECT_BINARY_DIR}/WsKitConfigVersion.cmake

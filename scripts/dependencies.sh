@@ -2,7 +2,7 @@
 # scripts next to it. Installs only what is missing (apt-get, as root).
 wskit_packages=(
     build-essential cmake ninja-build clang libclang-rt-14-dev zlib1g-dev pkg-config
-    qt6-base-dev qt6-declarative-dev qml6-module-qttest qml6-module-qtquick
+    qt6-base-dev qt6-declarative-dev qt6-declarative-dev-tools qml6-module-qttest qml6-module-qtquick
     qml6-module-qtquick-window qt6-websockets-dev qml6-module-qtwebsockets qt6-httpserver-dev doxygen
     libgl-dev libegl-dev libbenchmark-dev
     python3 python3-websockets openssl tinyproxy microsocks chromium

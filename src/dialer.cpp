@@ -273,4 +273,9 @@ Connection *Dialer::dial(const QUrl &url, const HttpHeaderList &headers, QObject
     return connection;
 }
 
+Connection *Dialer::dial(const QUrl &url, QObject *parent) const
+{
+    return dial(url, HttpHeaderList(), parent);
+}
+
 } // namespace WsKit

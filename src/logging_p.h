@@ -8,5 +8,6 @@ namespace WsKit {
 Q_DECLARE_LOGGING_CATEGORY(lcConnection)
 Q_DECLARE_LOGGING_CATEGORY(lcUpgrader)
 Q_DECLARE_LOGGING_CATEGORY(lcServer)
+Q_DECLARE_LOGGING_CATEGORY(lcClient)
 
 } // namespace WsKit

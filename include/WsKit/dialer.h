@@ -119,6 +119,10 @@ public:
     /// or a value with control characters. User information in the URL becomes
     /// Basic authentication unless headers carry an Authorization field.
     Connection *dial(const QUrl &url, const HttpHeaderList &headers = {}, QObject *parent = nullptr) const;
+    /// Opens a WebSocket to url without extra header fields; the Connection gets the
+    /// given parent. The same as dial(url, {}, parent), so that dial(url, this) does
+    /// what it says.
+    Connection *dial(const QUrl &url, QObject *parent) const;
 
 private:
     struct Private;

@@ -129,6 +129,7 @@ class tst_Dialer : public QObject
 
 private Q_SLOTS:
     void opensAndEchoes();
+    void dialWithParentOnly();
     void signalsArriveAfterDialReturns();
     void handshakeDetailsOnConnection();
     void invalidUrl_data();
@@ -193,6 +194,32 @@ void tst_Dialer::opensAndEchoes()
     QCOMPARE(closeAndWait(connection), 1000);
     QCOMPARE(connection->error(), Connection::Error::NoError);
     delete connection;
+}
+
+void tst_Dialer::dialWithParentOnly()
+{
+    EchoServer server;
+    QVERIFY(server.listening);
+    Dialer dialer;
+    // dial(url, this) takes `this` as the parent, not as header fields.
+    Connection *connection = dialer.dial(QUrl(server.url(QStringLiteral("/parent"))), this);
+    QCOMPARE(connection->parent(), this);
+    const Outcome outcome = waitForOutcome(connection);
+    QVERIFY2(outcome.opened, qPrintable(outcome.errorString));
+    QCOMPARE(server.targets, QList<QByteArray>{"/parent"});
+    QVERIFY(connection->sendText(QStringLiteral("with a parent")));
+    QCOMPARE(nextText(connection), QStringLiteral("with a parent"));
+    delete connection;
+
+    auto *owner = new QObject;
+    const QPointer<Connection> owned = dialer.dial(QUrl(server.url()), owner);
+    QVERIFY(waitForOutcome(owned).opened);
+    delete owner;
+    QVERIFY(owned.isNull());
+    Connection *orphan = dialer.dial(QUrl(server.url()), nullptr);
+    QCOMPARE(orphan->parent(), nullptr);
+    QVERIFY(waitForOutcome(orphan).opened);
+    delete orphan;
 }
 
 void tst_Dialer::signalsArriveAfterDialReturns()
