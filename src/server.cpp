@@ -20,6 +20,14 @@ namespace WsKit {
 
 namespace {
 
+// Unread bytes past this stay in the kernel: a client cannot make us buffer more
+// than a head's worth before it is answered. Heads are peeked, not read, so one
+// byte more must fit to see a head that is too large.
+qint64 headReadBufferSize(qsizetype maxHeadSize)
+{
+    return qMax<qint64>(maxHeadSize + 1, 16 * 1024);
+}
+
 QByteArray errorResponse(int status, std::string_view body)
 {
     const std::string response = Core::buildErrorResponse(status, body);
@@ -37,10 +45,7 @@ HandshakeReader::HandshakeReader(ServerPrivate *server, QTcpSocket *socket)
     , m_parser(Core::HttpHeadParser::Kind::Request, static_cast<std::size_t>(server->maxHeadSize))
     , m_timeout(static_cast<int>(server->handshakeTimeout.count()))
 {
-    // Unread bytes past this stay in the kernel: a client cannot make us buffer
-    // more than a head's worth before it is answered. The head is peeked, not
-    // read, so one byte more must fit to see a head that is too large.
-    m_socket->setReadBufferSize(qMax<qint64>(server->maxHeadSize + 1, 16 * 1024));
+    m_socket->setReadBufferSize(headReadBufferSize(server->maxHeadSize));
     m_timer.start(m_timeout, this);
     connect(m_socket, &QIODevice::readyRead, this, &HandshakeReader::readHead);
     connect(m_socket, &QAbstractSocket::disconnected, this, [this] { m_socket->deleteLater(); });
@@ -160,7 +165,7 @@ void ServerPrivate::route(HandshakeReader *reader, const HttpRequest &request)
         }
         if (!alive)
             return;
-        socket->setReadBufferSize(qMax<qint64>(maxHeadSize + 1, 16 * 1024));
+        socket->setReadBufferSize(headReadBufferSize(maxHeadSize)); // declined: ours again
     }
     if (!isUpgrade) {
         HttpResponse response(404);
