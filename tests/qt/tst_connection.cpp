@@ -37,32 +37,19 @@ Connection *listenAndAccept(TestServer &fixture, Client &client, const WsKit::Co
     return fixture.accept(client);
 }
 
-// Whether a setter can be called on a temporary (a copy a getter returned), where
-// it would change nothing: the value types refuse it at compile time.
-template <typename T, typename = void>
-struct SettableOnTemporary : std::false_type {
-};
-template <typename T>
-struct SettableOnTemporary<T, std::void_t<decltype(std::declval<T>().setConnectionOptions({}))>> : std::true_type {
-};
-static_assert(!SettableOnTemporary<WsKit::Upgrader>::value);
-static_assert(!SettableOnTemporary<WsKit::Dialer>::value);
-template <typename T, typename = void>
-struct LevelSettableOnTemporary : std::false_type {
-};
-template <typename T>
-struct LevelSettableOnTemporary<T, std::void_t<decltype(std::declval<T>().setLevel(9))>> : std::true_type {
-};
-static_assert(!LevelSettableOnTemporary<WsKit::CompressionOptions>::value);
-static_assert(LevelSettableOnTemporary<WsKit::CompressionOptions &>::value);
-template <typename T, typename = void>
-struct SizeSettableOnTemporary : std::false_type {
-};
-template <typename T>
-struct SizeSettableOnTemporary<T, std::void_t<decltype(std::declval<T>().setMaxMessageSize(1))>> : std::true_type {
-};
-static_assert(!SizeSettableOnTemporary<WsKit::ConnectionOptions>::value);
-static_assert(SizeSettableOnTemporary<WsKit::ConnectionOptions &>::value);
+// A setter called on a temporary (a copy a getter returned) would change nothing:
+// the value types refuse it at compile time and take variables only.
+constexpr auto setsOptions = [](auto &&policy) -> decltype(std::forward<decltype(policy)>(policy).setConnectionOptions({})) {};
+constexpr auto setsLevel = [](auto &&options) -> decltype(std::forward<decltype(options)>(options).setLevel(9)) {};
+constexpr auto setsSize = [](auto &&options) -> decltype(std::forward<decltype(options)>(options).setMaxMessageSize(1)) {};
+static_assert(!std::is_invocable_v<decltype(setsOptions), WsKit::Upgrader>);
+static_assert(std::is_invocable_v<decltype(setsOptions), WsKit::Upgrader &>);
+static_assert(!std::is_invocable_v<decltype(setsOptions), WsKit::Dialer>);
+static_assert(std::is_invocable_v<decltype(setsOptions), WsKit::Dialer &>);
+static_assert(!std::is_invocable_v<decltype(setsLevel), WsKit::CompressionOptions>);
+static_assert(std::is_invocable_v<decltype(setsLevel), WsKit::CompressionOptions &>);
+static_assert(!std::is_invocable_v<decltype(setsSize), WsKit::ConnectionOptions>);
+static_assert(std::is_invocable_v<decltype(setsSize), WsKit::ConnectionOptions &>);
 
 // The connection failed: errorOccurred(error) once, and closed(code) once.
 void expectFailed(const QSignalSpy &closed, const QSignalSpy &errors, int code, Connection::Error error)
