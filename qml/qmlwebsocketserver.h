@@ -111,7 +111,7 @@ private:
     bool m_complete = true;
     QStringList m_subprotocols;
     QStringList m_allowedOrigins;
-    ConnectionOptions m_options;
+    ConnectionOptions m_options = ConnectionOptions::serverDefaults();
     QList<QmlWebSocket *> m_clients;
 };
 

@@ -150,9 +150,13 @@ void ConnectionPrivate::open(QTcpSocket *tcpSocket, Handshake settled)
     socket->setReadBufferSize(SocketReadBufferSize);
 
     QObject::connect(socket, &QIODevice::readyRead, q, [this] { readAvailable(); });
-    QObject::connect(socket, &QIODevice::bytesWritten, q, [this] { onBytesWritten(); });
-    if (sslSocket)
-        QObject::connect(sslSocket, &QSslSocket::encryptedBytesWritten, q, [this] { onBytesWritten(); });
+    // With TLS, what reaches the kernel is counted in encrypted bytes.
+    QObject::connect(socket, &QIODevice::bytesWritten, q,
+                     [this](qint64 written) { onBytesWritten(sslSocket ? 0 : written); });
+    if (sslSocket) {
+        QObject::connect(sslSocket, &QSslSocket::encryptedBytesWritten, q,
+                         [this](qint64 written) { onBytesWritten(written); });
+    }
     // Queued: the socket may report its end from inside our own calls (abort(),
     // disconnectFromHost()), and closed() must never be emitted from there.
     QObject::connect(socket, &QAbstractSocket::disconnected, q, [this] { onTransportEnded(); },
@@ -188,6 +192,7 @@ void ConnectionPrivate::applyOptions()
         m_idleTimer.start(static_cast<int>(idle.count()), q);
     else
         m_idleTimer.stop();
+    trackDrain(bufferedAmount()); // a write timeout set now also times what waits already
 }
 
 qint64 ConnectionPrivate::bufferedAmount() const
@@ -355,14 +360,52 @@ void ConnectionPrivate::closeTransport()
 void ConnectionPrivate::notifyBufferedAmount()
 {
     const qint64 amount = bufferedAmount();
+    trackDrain(amount);
     if (amount == m_reportedBufferedAmount)
         return;
     m_reportedBufferedAmount = amount;
     Q_EMIT q->bufferedAmountChanged(amount);
 }
 
-void ConnectionPrivate::onBytesWritten()
+void ConnectionPrivate::trackDrain(qint64 buffered)
 {
+    // Cheap on the hot path: the timer is started at most once per timeout, and
+    // only checks when it fires whether the peer kept up.
+    const auto timeout = options.writeTimeout();
+    if (timeout.count() <= 0 || buffered == 0 || m_bytesWritten < m_drainTarget)
+        return; // off, nothing waits, or the bytes being timed are still waiting
+    m_drainTarget = m_bytesWritten + buffered;
+    m_drainSince = std::chrono::steady_clock::now();
+    if (!m_writeTimer.isActive())
+        m_writeTimer.start(static_cast<int>(timeout.count()), q);
+}
+
+void ConnectionPrivate::onWriteTimer()
+{
+    const qint64 buffered = bufferedAmount();
+    if (buffered == 0) {
+        m_writeTimer.stop();
+        return;
+    }
+    trackDrain(buffered);
+    const auto timeout = options.writeTimeout();
+    const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now()
+                                                                              - m_drainSince);
+    if (timeout.count() > 0 && waited < timeout) {
+        m_writeTimer.start(static_cast<int>((timeout - waited).count()), q);
+        return;
+    }
+    m_writeTimer.stop();
+    if (timeout.count() > 0
+        && report(Connection::Error::WriteTimeout,
+                  QStringLiteral("The peer did not take our output for %1 ms").arg(waited.count()))) {
+        abort();
+    }
+}
+
+void ConnectionPrivate::onBytesWritten(qint64 written)
+{
+    m_bytesWritten += written;
     const QPointer<Connection> guard(q);
     m_inBytesWritten = true;
     notifyBufferedAmount();
@@ -397,6 +440,7 @@ void ConnectionPrivate::finish()
     m_keepAliveTimer.stop();
     m_pongTimer.stop();
     m_idleTimer.stop();
+    m_writeTimer.stop();
     if (protocol.closeReceived()) {
         // RFC 6455 §7.1.5: the code of the first close frame received.
         closeCode = peerCloseCode;
@@ -604,6 +648,8 @@ void ConnectionPrivate::onTimer(int timerId)
         m_pongTimer.stop();
         if (report(Connection::Error::PongTimeout, QStringLiteral("No pong came back in time")))
             abort();
+    } else if (timerId == m_writeTimer.timerId()) {
+        onWriteTimer();
     } else if (timerId == m_idleTimer.timerId()) {
         const auto idleFor = std::chrono::duration_cast<std::chrono::milliseconds>(
             std::chrono::steady_clock::now() - m_lastReceived);

@@ -109,8 +109,12 @@ private:
     void flush();
     void closeTransport();
     void notifyBufferedAmount();
+    // Times what waits in the output against the write timeout (see m_drainTarget).
+    void trackDrain(qint64 buffered);
+    void onWriteTimer();
     void onTransportEnded();
-    void onBytesWritten();
+    // written: bytes the socket handed to the kernel (encrypted bytes for TLS).
+    void onBytesWritten(qint64 written);
     // The checks before sending anything, and before queuing `size` bytes of a
     // data message. Emit when they fail.
     bool checkOpen();
@@ -125,6 +129,12 @@ private:
     QBasicTimer m_keepAliveTimer;
     QBasicTimer m_pongTimer;
     QBasicTimer m_idleTimer;
+    QBasicTimer m_writeTimer;
+    // The write timeout: the bytes buffered at m_drainSince are out once the socket
+    // has written m_drainTarget bytes in all; then what waits is timed afresh.
+    qint64 m_bytesWritten = 0;
+    qint64 m_drainTarget = 0;
+    std::chrono::steady_clock::time_point m_drainSince;
     QElapsedTimer m_sincePing;
     std::chrono::steady_clock::time_point m_lastReceived;
     Core::Utf8Validator m_writerText; // UTF-8 of the open text message sent in pieces

@@ -11,6 +11,7 @@ struct ConnectionOptions::Private {
     std::chrono::milliseconds idleTimeout{0};
     std::chrono::milliseconds keepAliveInterval{0};
     std::chrono::milliseconds pongTimeout = DefaultPongTimeout;
+    std::chrono::milliseconds writeTimeout{0};
     CompressionOptions compression;
 };
 
@@ -42,6 +43,14 @@ ConnectionOptions &ConnectionOptions::operator=(ConnectionOptions &&other) noexc
 }
 
 ConnectionOptions::~ConnectionOptions() = default;
+
+ConnectionOptions ConnectionOptions::serverDefaults()
+{
+    ConnectionOptions options;
+    options.setKeepAliveInterval(DefaultServerKeepAliveInterval);
+    options.setWriteTimeout(DefaultServerWriteTimeout);
+    return options;
+}
 
 qint64 ConnectionOptions::maxMessageSize() const
 {
@@ -121,6 +130,16 @@ std::chrono::milliseconds ConnectionOptions::pongTimeout() const
 void ConnectionOptions::setPongTimeout(std::chrono::milliseconds timeout) &
 {
     d->pongTimeout = qMax(std::chrono::milliseconds{0}, timeout);
+}
+
+std::chrono::milliseconds ConnectionOptions::writeTimeout() const
+{
+    return d->writeTimeout;
+}
+
+void ConnectionOptions::setWriteTimeout(std::chrono::milliseconds timeout) &
+{
+    d->writeTimeout = qMax(std::chrono::milliseconds{0}, timeout);
 }
 
 CompressionOptions ConnectionOptions::compression() const

@@ -2,6 +2,7 @@
 
 #include "httpreply_p.h"
 #include "headreader_p.h"
+#include "listener_p.h"
 #include "logging_p.h"
 
 #include <WsKit/Core/closecode.h>
@@ -12,13 +13,21 @@
 
 #include <QtCore/QTimer>
 #include <QtCore/QTimerEvent>
-#include <QtNetwork/QSslServer>
+#include <QtNetwork/QSslSocket>
 #include <QtNetwork/QTcpServer>
-#include <QtNetwork/QTcpSocket>
+
+#include <unistd.h>
 
 namespace WsKit {
 
 namespace {
+
+// Descriptors a process needs besides its sockets (files, the event loop,
+// libraries), counted when raising the descriptor limit at listen().
+constexpr qint64 ReservedDescriptors = 128;
+
+// Logging of events an attacker can repeat at will is aggregated over this period.
+constexpr std::chrono::seconds LogPeriod{10};
 
 // Unread bytes past this stay in the kernel: a client cannot make us buffer more
 // than a head's worth before it is answered. Heads are peeked, not read, so one
@@ -49,9 +58,6 @@ HandshakeReader::HandshakeReader(ServerPrivate *server, QTcpSocket *socket)
     m_timer.start(m_timeout, this);
     connect(m_socket, &QIODevice::readyRead, this, &HandshakeReader::readHead);
     connect(m_socket, &QAbstractSocket::disconnected, this, [this] { m_socket->deleteLater(); });
-    // Bytes may already be buffered (QSslServer hands over sockets after the TLS
-    // handshake), and readyRead is not emitted again for them.
-    QMetaObject::invokeMethod(this, &HandshakeReader::readHead, Qt::QueuedConnection);
 }
 
 HandshakeReader::~HandshakeReader()
@@ -62,6 +68,8 @@ HandshakeReader::~HandshakeReader()
 
 void HandshakeReader::readHead()
 {
+    if (!m_socket->isOpen())
+        return;
     if (m_answered) {
         m_socket->skip(m_socket->bytesAvailable());
         return;
@@ -97,13 +105,16 @@ void HandshakeReader::reply(const QByteArray &response)
 
 void HandshakeReader::drop(const QString &why)
 {
-    qCDebug(lcServer) << "dropping" << m_socket->peerAddress() << why;
     m_timer.stop();
     m_answered = true;
+    // Nothing of ours runs on the socket again: it is closed from here on.
+    m_socket->disconnect(this);
     m_socket->abort();
     m_socket->deleteLater();
-    if (m_server)
-        Q_EMIT m_server->q->handshakeFailed(0, why);
+    if (ServerPrivate *server = std::exchange(m_server, nullptr)) {
+        server->readerGone(this);
+        Q_EMIT server->q->handshakeFailed(0, why);
+    }
 }
 
 void HandshakeReader::timerEvent(QTimerEvent *event)
@@ -116,6 +127,7 @@ void HandshakeReader::timerEvent(QTimerEvent *event)
         m_socket->deleteLater();
         return;
     }
+    qCDebug(lcServer) << "no request head from" << m_socket->peerAddress() << "within the handshake timeout";
     drop(QStringLiteral("The request head did not arrive within the handshake timeout"));
 }
 
@@ -123,29 +135,74 @@ void HandshakeReader::timerEvent(QTimerEvent *event)
 
 ServerPrivate::ServerPrivate(Server *server)
     : q(server)
+    , droppedLog(server, LogPeriod, [](int count, std::chrono::milliseconds period) {
+        qCWarning(lcServer).nospace() << "too many pending handshakes: dropped " << count << " more in the last "
+                                      << period.count() << " ms";
+    })
+    , pausedLog(server, LogPeriod, [](int count, std::chrono::milliseconds period) {
+        qCWarning(lcServer).nospace() << "accepting paused " << count << " more times in the last " << period.count()
+                                      << " ms";
+    })
 {
 }
 
 ServerPrivate::~ServerPrivate()
 {
-    for (HandshakeReader *reader : std::as_const(readers))
+    for (HandshakeReader *reader : readers.readers())
         reader->detach();
 }
 
-void ServerPrivate::acceptPending()
+void ServerPrivate::accept(qintptr descriptor)
 {
-    const QPointer<Server> guard(q);
-    while (guard && tcpServer->hasPendingConnections()) {
-        QTcpSocket *socket = tcpServer->nextPendingConnection();
-        if (!socket)
-            return;
-        auto *reader = new HandshakeReader(this, socket);
-        readers.append(reader);
-        if (readers.size() + deciding.size() > maxPendingHandshakes) {
-            qCWarning(lcServer) << "too many pending handshakes; dropping" << socket->peerAddress();
-            reader->drop(QStringLiteral("Too many pending handshakes"));
-        }
+    QTcpSocket *socket = secure ? new QSslSocket(q) : new QTcpSocket(q);
+    if (!socket->setSocketDescriptor(descriptor)) {
+        qCWarning(lcServer) << "cannot take an accepted socket:" << socket->errorString();
+        ::close(static_cast<int>(descriptor));
+        delete socket;
+        return;
     }
+    auto *reader = new HandshakeReader(this, socket);
+    readers.add(reader, socket->peerAddress());
+    if (auto *tls = qobject_cast<QSslSocket *>(socket)) {
+        tls->setSslConfiguration(sslConfiguration);
+        QObject::connect(tls, &QAbstractSocket::errorOccurred, tls, [tls] {
+            qCDebug(lcServer) << "TLS handshake with" << tls->peerAddress() << "failed:" << tls->errorString();
+        });
+        tls->startServerEncryption();
+    }
+    // Upgrades waiting for their decision count, but only sockets still reading
+    // their head make room.
+    if (readers.size() + deciding.size() <= maxPendingHandshakes)
+        return;
+    // Full: the oldest socket of the busiest peer makes room, so a flood from one
+    // address cannot lock out the others, and never the newcomer alone.
+    HandshakeReader *victim = readers.victim();
+    if (droppedLog.admit()) {
+        qCWarning(lcServer) << "too many pending handshakes; dropping the oldest from"
+                            << victim->socket()->peerAddress();
+    }
+    victim->drop(QStringLiteral("Too many pending handshakes"));
+}
+
+void ServerPrivate::acceptPaused(const QString &reason)
+{
+    pausedFor.start();
+    if (pausedLog.admit()) {
+        qCWarning(lcServer).nospace().noquote() << "cannot accept connections (" << reason << "); retrying every "
+                                      << Listener::LastRetryDelay.count() << " ms at most";
+    }
+    Q_EMIT q->acceptPaused(reason);
+}
+
+void ServerPrivate::acceptResumed()
+{
+    qCInfo(lcServer) << "accepting connections again after" << pausedFor.elapsed() << "ms";
+    Q_EMIT q->acceptResumed();
+}
+
+qint64 ServerPrivate::descriptorsWanted() const
+{
+    return qint64(maxConnections) + maxPendingHandshakes + ReservedDescriptors;
 }
 
 void ServerPrivate::route(HandshakeReader *reader, const HttpRequest &request)
@@ -226,7 +283,7 @@ void ServerPrivate::upgraded(QTcpSocket *socket, Connection *connection)
 
 void ServerPrivate::readerGone(HandshakeReader *reader)
 {
-    readers.removeOne(reader);
+    readers.remove(reader);
 }
 
 void ServerPrivate::connectionGone(Connection *connection)
@@ -261,9 +318,10 @@ Server::Server(QObject *parent)
 Server::~Server()
 {
     // Children (sockets, connections) outlive d; cut what would call back into it.
-    for (HandshakeReader *reader : std::as_const(d->readers))
+    delete d->listener;
+    for (HandshakeReader *reader : d->readers.readers())
         reader->detach();
-    d->readers.clear();
+    d->readers = {};
 }
 
 void Server::setSslConfiguration(const QSslConfiguration &configuration)
@@ -288,25 +346,28 @@ bool Server::listen(const QHostAddress &address, quint16 port)
         d->errorString = QStringLiteral("The server is already listening");
         return false;
     }
+    delete d->listener;
+    d->listener = nullptr;
     delete d->tcpServer;
-    if (d->secure) {
-        auto *sslServer = new QSslServer(this);
-        sslServer->setSslConfiguration(d->sslConfiguration);
-        sslServer->setHandshakeTimeout(static_cast<int>(d->handshakeTimeout.count()));
-        connect(sslServer, &QSslServer::errorOccurred, this, [](QSslSocket *socket, QAbstractSocket::SocketError) {
-            qCDebug(lcServer) << "TLS handshake with" << socket->peerAddress() << "failed:" << socket->errorString();
-        });
-        d->tcpServer = sslServer;
-    } else {
-        d->tcpServer = new QTcpServer(this);
-    }
-    // QSslServer counts sockets still in their TLS handshake as pending.
-    d->tcpServer->setMaxPendingConnections(d->maxPendingHandshakes);
-    connect(d->tcpServer, &QTcpServer::pendingConnectionAvailable, this, [this] { d->acceptPending(); });
+    d->tcpServer = new QTcpServer(this);
     if (!d->tcpServer->listen(address, port)) {
         d->errorString = d->tcpServer->errorString();
         qCWarning(lcServer) << "cannot listen on" << address << port << d->errorString;
         return false;
+    }
+    // The QTcpServer only binds and listens: its accept loop would spin when
+    // descriptors run out (listener_p.h). TLS starts on each accepted socket.
+    d->tcpServer->pauseAccepting();
+    d->listener = new Listener(d->tcpServer->socketDescriptor(),
+                               {[this](qintptr descriptor) { d->accept(descriptor); },
+                                [this](const QString &reason) { d->acceptPaused(reason); },
+                                [this] { d->acceptResumed(); }},
+                               this);
+    const qint64 wanted = d->descriptorsWanted();
+    const qint64 limit = Listener::reserveDescriptors(wanted);
+    if (limit >= 0 && limit < wanted) {
+        qCWarning(lcServer) << "the limit of" << limit << "open descriptors is below the" << wanted
+                            << "that maxConnections and maxPendingHandshakes need; accepting pauses while it is reached";
     }
     d->errorString.clear();
     qCInfo(lcServer) << "listening on" << serverAddress() << serverPort() << (d->secure ? "(TLS)" : "");
@@ -318,8 +379,15 @@ void Server::stopListening()
 {
     if (!isListening())
         return;
+    delete d->listener;
+    d->listener = nullptr;
     d->tcpServer->close();
     Q_EMIT listeningChanged(false);
+}
+
+bool Server::isAcceptPaused() const
+{
+    return d->listener && d->listener->isPaused();
 }
 
 bool Server::isListening() const
@@ -429,7 +497,7 @@ void Server::shutdown(std::chrono::milliseconds deadline)
     d->shuttingDown = true;
     qCInfo(lcServer) << "shutting down;" << d->connections.size() << "connections";
     stopListening();
-    for (HandshakeReader *reader : QList<HandshakeReader *>(d->readers))
+    for (HandshakeReader *reader : d->readers.readers())
         reader->drop(QStringLiteral("The server is shutting down"));
     // Upgrades waiting for a decision end as if their clients went away.
     for (QTcpSocket *socket : QList<QTcpSocket *>(d->deciding))

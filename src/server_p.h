@@ -2,10 +2,14 @@
 // Server's private side: the listening socket, the sockets still in their
 // opening handshake, and the open connections.
 
+#include "logthrottle_p.h"
+#include "pendinghandshakes_p.h"
+
 #include <WsKit/Core/http.h>
 #include <WsKit/server.h>
 
 #include <QtCore/QBasicTimer>
+#include <QtCore/QElapsedTimer>
 #include <QtCore/QPointer>
 #include <QtNetwork/QSslConfiguration>
 
@@ -18,6 +22,7 @@ QT_END_NAMESPACE
 namespace WsKit {
 
 class HandshakeReader;
+class Listener;
 
 class ServerPrivate
 {
@@ -25,7 +30,13 @@ public:
     explicit ServerPrivate(Server *server);
     ~ServerPrivate();
 
-    void acceptPending();
+    // A socket was accepted: start reading its request head, making room among
+    // the pending handshakes if they are full.
+    void accept(qintptr descriptor);
+    void acceptPaused(const QString &reason);
+    void acceptResumed();
+    // Descriptors the connection limits need, beyond what the process holds otherwise.
+    qint64 descriptorsWanted() const;
     // The request head on reader's socket is complete: upgrade it or answer it.
     void route(HandshakeReader *reader, const HttpRequest &request);
     // The upgrade of socket ended: connection is open, or nullptr when refused.
@@ -35,7 +46,8 @@ public:
     void checkShutdownFinished();
 
     Server *q;
-    QTcpServer *tcpServer = nullptr;
+    QTcpServer *tcpServer = nullptr; // binds and listens; the Listener accepts
+    Listener *listener = nullptr;
     QSslConfiguration sslConfiguration;
     bool secure = false;
     Upgrader upgrader;
@@ -46,7 +58,10 @@ public:
     std::chrono::milliseconds handshakeTimeout = Server::DefaultHandshakeTimeout;
     int maxPendingHandshakes = Server::DefaultMaxPendingHandshakes;
     int maxConnections = Server::DefaultMaxConnections;
-    QList<HandshakeReader *> readers;
+    PendingHandshakes readers;
+    LogThrottle droppedLog;
+    LogThrottle pausedLog;
+    QElapsedTimer pausedFor;
     QList<QTcpSocket *> deciding; // upgrades waiting for the Upgrader's decision
     QList<Connection *> connections;
     QTimer *shutdownTimer = nullptr;

@@ -9,7 +9,7 @@ struct Upgrader::Private {
     OriginCheck originCheck;
     QStringList subprotocols;
     HttpHeaderList responseHeaders;
-    ConnectionOptions connectionOptions;
+    ConnectionOptions connectionOptions = ConnectionOptions::serverDefaults();
     ErrorHandler errorHandler;
     DecisionHandler decisionHandler;
     std::chrono::milliseconds decisionTimeout = DefaultDecisionTimeout;

@@ -133,6 +133,8 @@ public:
         ProxyError,        ///< the proxy refused, failed, or wanted other credentials
         HandshakeTimeout,  ///< the connection was not open within the handshake timeout
         HandshakeFailed,   ///< the server did not accept the upgrade; see handshakeResponse()
+        WriteTimeout,      ///< our output waited longer than ConnectionOptions::writeTimeout()
+                           ///< for the peer to take it (it stopped reading); aborted, 1006
     };
     Q_ENUM(Error)
 

@@ -1,7 +1,8 @@
 #pragma once
 /// @file
 /// Limits and timeouts of one Connection. An Upgrader or a Dialer hands a copy to
-/// every Connection it creates; Connection::setOptions() changes them later.
+/// every Connection it creates; Connection::setOptions() changes them later. An
+/// Upgrader starts from serverDefaults(), a Dialer from the defaults.
 
 #include <WsKit/compressionoptions.h>
 #include <WsKit/wskit_export.h>
@@ -28,6 +29,17 @@ public:
     static constexpr std::chrono::milliseconds DefaultCloseTimeout{5000};
     /// 10 s: how long keep-alive waits for a pong by default.
     static constexpr std::chrono::milliseconds DefaultPongTimeout{10000};
+    /// Keep-alive interval in serverDefaults(): well below the 60 s after which
+    /// common proxies and load balancers drop a quiet connection.
+    static constexpr std::chrono::milliseconds DefaultServerKeepAliveInterval{30000};
+    /// Write timeout in serverDefaults().
+    static constexpr std::chrono::milliseconds DefaultServerWriteTimeout{30000};
+
+    /// The options an Upgrader, and so a Server, starts with: the defaults plus a
+    /// ping every DefaultServerKeepAliveInterval (pongTimeout() as by default) and
+    /// a write timeout of DefaultServerWriteTimeout, so that a peer that vanished
+    /// or stopped reading cannot hold our memory for longer than that.
+    static ConnectionOptions serverDefaults();
 
     ConnectionOptions();
     /// A copy of other.
@@ -91,8 +103,23 @@ public:
     /// Sets pongTimeout().
     void setPongTimeout(std::chrono::milliseconds timeout) &;
 
-    /// permessage-deflate: on by default. What to negotiate, and level and memLevel,
-    /// are read when the connection opens; the threshold applies from the next message.
+    /// How long our output (Connection::bufferedAmount()) may wait for the peer's
+    /// TCP to take it; past it the connection is aborted (1006,
+    /// Connection::Error::WriteTimeout).
+    ///
+    /// Output is timed in batches: what waits when the previous batch has gone out
+    /// must go within the timeout, so a byte waits at most about that long (twice
+    /// in the worst case). It ends a peer that stopped reading, and the memory its unsent output held.
+    /// A buffer of maxBufferedAmount() bytes so needs a peer that takes at least
+    /// maxBufferedAmount() / writeTimeout() bytes per second. 0 (the default
+    /// outside serverDefaults()): never.
+    std::chrono::milliseconds writeTimeout() const;
+    /// Sets writeTimeout(); negative values mean 0.
+    void setWriteTimeout(std::chrono::milliseconds timeout) &;
+
+    /// permessage-deflate: on by default. What to negotiate, and memLevel, are read
+    /// when the connection opens; a new level and threshold apply from the next
+    /// message (Connection::setOptions()).
     CompressionOptions compression() const;
     /// Sets compression().
     void setCompression(const CompressionOptions &compression) &;

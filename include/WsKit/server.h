@@ -68,15 +68,19 @@ public:
     ~Server() override;
 
     /// With a TLS configuration (certificate and key) set before listen(), the
-    /// server speaks wss through QSslServer.
+    /// server speaks wss: TLS starts on every accepted socket.
     void setSslConfiguration(const QSslConfiguration &configuration);
     /// The TLS configuration; null for a plain server.
     QSslConfiguration sslConfiguration() const;
     /// Whether the server speaks TLS (wss, https).
     bool isSecure() const;
 
-    /// Starts listening on address and port (0: any free port); false with
-    /// errorString() when the address cannot be used.
+    /// Starts listening on address and port (0: any free port).
+    ///
+    /// Raises the process's soft limit on open descriptors, when it is lower and
+    /// the hard limit allows, to what maxConnections() and maxPendingHandshakes()
+    /// need (plus 128 for everything else), and warns when it cannot. Returns false
+    /// with errorString() when the address cannot be used.
     bool listen(const QHostAddress &address = QHostAddress::Any, quint16 port = 0);
     /// Stops accepting; open connections and pending handshakes go on.
     void stopListening();
@@ -118,7 +122,13 @@ public:
     std::chrono::milliseconds handshakeTimeout() const;
     /// Sets handshakeTimeout().
     void setHandshakeTimeout(std::chrono::milliseconds timeout);
-    /// Sockets accepted but not yet upgraded or answered; more are closed at once.
+    /// Most sockets accepted but not yet upgraded or answered; an upgrade waiting
+    /// for its decision (Upgrader::setDecisionHandler()) counts.
+    ///
+    /// When a socket arrives and the limit is reached, the oldest pending socket of
+    /// the peer holding the most (an IPv4 address, or an IPv6 /64 network) is
+    /// dropped to make room: a flood from one address displaces only its own
+    /// sockets, and every newcomer gets its chance (docs/qt-layer.md).
     int maxPendingHandshakes() const;
     /// Sets maxPendingHandshakes().
     void setMaxPendingHandshakes(int count);
@@ -126,6 +136,10 @@ public:
     int maxConnections() const;
     /// Sets maxConnections().
     void setMaxConnections(int count);
+
+    /// Whether accepting is paused because the process ran out of descriptors
+    /// (or memory); see acceptPaused().
+    bool isAcceptPaused() const;
 
     /// How many connections are open.
     int connectionCount() const;
@@ -148,6 +162,12 @@ Q_SIGNALS:
     void handshakeFailed(int status, const QString &reason);
     /// isListening() changed.
     void listeningChanged(bool listening);
+    /// Accepting stopped because accept failed for lack of resources (usually the
+    /// descriptor limit: reason says). Connections wait in the listen backlog;
+    /// accepting is retried after a delay that grows to 1 s, and resumes by itself.
+    void acceptPaused(const QString &reason);
+    /// A retry succeeded after acceptPaused(): connections are accepted again.
+    void acceptResumed();
     /// connectionCount() changed.
     void connectionCountChanged(int count);
     /// After shutdown(): the last connection has closed.

@@ -81,6 +81,7 @@ public:
 
     /// Limits and timeouts of every Connection, and its compression: which
     /// permessage-deflate offers to accept (ConnectionOptions::compression()).
+    /// Initially ConnectionOptions::serverDefaults(): keep-alive and a write timeout.
     ConnectionOptions connectionOptions() const;
     /// Sets connectionOptions().
     void setConnectionOptions(const ConnectionOptions &options) &;

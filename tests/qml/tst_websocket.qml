@@ -280,6 +280,14 @@ TestCase {
         compare(socket.status, WebSocket.Open)
     }
 
+    function test_keepAliveDefaults() {
+        // A server pings its clients by default, as every WsKit server; a client
+        // does not.
+        const server = makeServer()
+        compare(server.keepAliveInterval, 30000)
+        compare(makeSocket().keepAliveInterval, 0)
+    }
+
     function test_bufferedAmount() {
         const server = makeServer()
         // Uncompressed, so that the bytes queued are the bytes sent.
