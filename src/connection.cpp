@@ -4,6 +4,7 @@
 #include "logging_p.h"
 #include "messagestorage_p.h"
 #include "maskkeys_p.h"
+#include "preparedmessage_p.h"
 
 #include <WsKit/Core/closecode.h>
 #include <WsKit/Core/utf8.h>
@@ -482,6 +483,7 @@ bool ConnectionPrivate::refuse(Connection::Error refusal, const QString &text)
 {
     // A refused send leaves the connection as it was, error() included.
     qCDebug(lcConnection) << "send refused:" << text;
+    sendRefusal = refusal;
     Q_EMIT q->sendRefused(refusal, text);
     return false;
 }
@@ -493,6 +495,8 @@ bool ConnectionPrivate::refuse(Core::Error coreError)
 
 bool ConnectionPrivate::checkOpen()
 {
+    // Every send passes here first: a refusal from an earlier send is history.
+    sendRefusal = Connection::Error::NoError;
     if (state == Connection::State::Connecting)
         return refuse(Connection::Error::InvalidSend, QStringLiteral("The connection is not open yet"));
     if (state == Connection::State::Closed)
@@ -531,6 +535,31 @@ bool ConnectionPrivate::send(Connection::MessageType type, const QByteArray &pay
             return refuse(result);
         flush();
     }
+    notifyBufferedAmount();
+    return true;
+}
+
+// A broadcast: a connection whose encoding can be shared (Core::sharedEncoding) is
+// handed the frames built once for every connection with that encoding, after
+// whatever the core still holds for it; any other gets an ordinary send.
+bool ConnectionPrivate::sendPrepared(const PreparedMessage &message)
+{
+    const PreparedMessagePrivate *prepared = PreparedMessagePrivate::get(message);
+    if (!prepared)
+        return refuse(Connection::Error::InvalidSend, QStringLiteral("The prepared message is null"));
+    if (!prepared->valid)
+        return refuse(Connection::Error::InvalidSend, QStringLiteral("The text is not valid UTF-8"));
+    const std::optional<Core::MessageEncoding> encoding = Core::sharedEncoding(
+        protocol, toCore(prepared->type), static_cast<std::size_t>(prepared->payload.size()), outgoingCompression);
+    if (!encoding)
+        return send(prepared->type, prepared->payload);
+    if (!checkSend(prepared->payload.size()))
+        return false;
+    const QByteArray frames = prepared->frames(*encoding);
+    if (frames.isNull())
+        return refuse(Core::Error::CompressionFailed);
+    flush();
+    socket->write(frames);
     notifyBufferedAmount();
     return true;
 }
@@ -746,6 +775,11 @@ Connection::Error Connection::error() const
     return d->error;
 }
 
+Connection::Error Connection::sendRefusal() const
+{
+    return d->sendRefusal;
+}
+
 QString Connection::errorString() const
 {
     return d->errorString;
@@ -887,6 +921,11 @@ bool Connection::sendJson(const QJsonDocument &document)
 {
     const QByteArray json = document.toJson(QJsonDocument::Compact);
     return d->send(MessageType::Text, json);
+}
+
+bool Connection::sendPrepared(const PreparedMessage &message)
+{
+    return d->sendPrepared(message);
 }
 
 bool Connection::ping(const QByteArray &payload)

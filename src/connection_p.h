@@ -46,6 +46,7 @@ public:
 
     // Sending, shared by Connection and MessageWriter.
     bool send(Connection::MessageType type, const QByteArray &payload);
+    bool sendPrepared(const PreparedMessage &message);
     bool beginMessage(Connection::MessageType type);
     bool sendFragment(std::string_view piece, bool last);
     bool sendControl(Core::Opcode opcode, const QByteArray &payload);
@@ -75,6 +76,7 @@ public:
     bool outgoingCompression = true;
 
     Connection::Error error = Connection::Error::NoError;
+    Connection::Error sendRefusal = Connection::Error::NoError; // why the latest send was refused
     QString errorString;
     quint16 closeCode = 0;
     QString closeReason;

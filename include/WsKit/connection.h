@@ -33,6 +33,7 @@ QT_END_NAMESPACE
 namespace WsKit {
 
 class ConnectionPrivate;
+class PreparedMessage;
 
 /// One open WebSocket, in either role: sends and receives messages, answers
 /// control frames, and closes.
@@ -174,6 +175,13 @@ public:
     Error error() const;
     /// The text of error(): what happened, in an English sentence.
     QString errorString() const;
+    /// Why the latest send (or close()) was refused: SendAfterClose, InvalidSend or
+    /// WriteBufferFull; NoError when it was not.
+    ///
+    /// For code that checks a send's result on the spot, as
+    /// `if (!c->sendText(t) && c->sendRefusal() == Connection::Error::WriteBufferFull)`;
+    /// sendRefused() carries the same, with a text.
+    Error sendRefusal() const;
 
     /// After closed(): the code it carried (see CloseCode).
     quint16 closeCode() const;
@@ -253,6 +261,14 @@ public Q_SLOTS:
     bool sendMessage(const QByteArray &payload, WsKit::Connection::MessageType type);
     /// Sends the document as a text message, in compact form (as gorilla's WriteJSON).
     bool sendJson(const QJsonDocument &document);
+    /// Sends a message encoded once for many connections (a broadcast).
+    ///
+    /// The same message, on the wire, as sendMessage(message.payload(), message.type())
+    /// would send now; where this connection can take bytes already built for another
+    /// one, it is handed those instead of encoding the message again (see
+    /// PreparedMessage for when it can). Refused like sendMessage(), and with
+    /// InvalidSend for a null message or text that is not valid UTF-8.
+    bool sendPrepared(const WsKit::PreparedMessage &message);
     /// Sends a ping with payload (at most 125 bytes); pongReceived() times the answer.
     bool ping(const QByteArray &payload = {});
     /// An unsolicited pong (a one-way heartbeat), or the answer of a custom ping handler.

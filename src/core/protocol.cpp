@@ -67,6 +67,7 @@ struct Protocol::Private
     Role role;
     ProtocolOptions options;
     State state = State::Connecting;
+    std::optional<DeflateParameters> deflateParameters;
     std::unique_ptr<DeflateCodec> deflate;
 
     // Input: the caller's bytes, read but not copied.
@@ -137,6 +138,7 @@ void Protocol::open(const std::optional<DeflateParameters> &deflate)
 {
     if (d->state != State::Connecting)
         return;
+    d->deflateParameters = deflate;
     if (deflate) {
         d->deflate = std::make_unique<DeflateCodec>(d->role, *deflate, d->options.deflateTuning);
         d->headerParser.setAllowedRsv(Rsv::Rsv1); // RFC 7692 §6: RSV1 marks a compressed message
@@ -150,6 +152,7 @@ void Protocol::setMessageStorage(MessageStorage *storage) noexcept
 }
 
 bool Protocol::isCompressionNegotiated() const noexcept { return d->deflate != nullptr; }
+const std::optional<DeflateParameters> &Protocol::deflateParameters() const noexcept { return d->deflateParameters; }
 
 void Protocol::receive(char *data, std::size_t size)
 {

@@ -4,6 +4,7 @@
 // (the dial fails) or does (it opens), and a zip bomb sent to a client.
 
 #include "dialertestutil.h"
+#include "jsonfeed.h"
 
 #include <WsKit/compressionoptions.h>
 #include <WsKit/connection.h>
@@ -120,20 +121,6 @@ struct EchoServer {
     QList<QPointer<Connection>> connections;
     qint64 wireOut = 0; // bytes the server's sockets handed to the kernel
 };
-
-QByteArray jsonFeed(int records)
-{
-    QByteArray feed = "[";
-    for (int i = 0; i < records; ++i) {
-        feed += QStringLiteral(R"(%1{"id":%2,"user":"user%3","score":%4,"tags":["billing","support"]})")
-                    .arg(i ? QStringLiteral(",") : QString())
-                    .arg(i)
-                    .arg(i % 7)
-                    .arg(i * 37 % 1000)
-                    .toUtf8();
-    }
-    return feed + "]";
-}
 
 } // namespace
 

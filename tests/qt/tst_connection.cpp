@@ -206,12 +206,14 @@ void tst_Connection::sendTextUtf8IsValidated()
     QVERIFY(!connection->sendTextUtf8("\xc3\x28"));
     QCOMPARE(refused.size(), 1);
     QCOMPARE(refused.at(0).at(0).value<Connection::Error>(), Connection::Error::InvalidSend);
-    // A refusal is no error of the connection.
+    // A refusal is no error of the connection; sendRefusal() says why on the spot.
     QCOMPARE(errors.size(), 0);
     QCOMPARE(connection->error(), Connection::Error::NoError);
     QVERIFY(connection->errorString().isEmpty());
+    QCOMPARE(connection->sendRefusal(), Connection::Error::InvalidSend);
     QVERIFY(!connection->sendMessage("\xed\xa0\x80", Connection::MessageType::Text)); // a surrogate
     QVERIFY(connection->sendTextUtf8("\xc3\xa9"));
+    QCOMPARE(connection->sendRefusal(), Connection::Error::NoError); // the latest send went out
     // Only the valid text went out; the connection is still open.
     QCOMPARE(client.nextMessage().payload, QByteArray("\xc3\xa9"));
     QCOMPARE(connection->state(), Connection::State::Open);
@@ -806,6 +808,7 @@ void tst_Connection::slowReaderHitsBufferLimit()
     // The connection stays open and error() says nothing went wrong.
     QCOMPARE(fatal.size(), 0);
     QCOMPARE(connection->error(), Connection::Error::NoError);
+    QCOMPARE(connection->sendRefusal(), Connection::Error::WriteBufferFull);
     QVERIFY(!buffered.isEmpty());
 
     // The reader comes back: everything accepted arrives and the buffer drains.

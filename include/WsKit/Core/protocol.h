@@ -152,6 +152,8 @@ public:
     void open(const std::optional<DeflateParameters> &deflate = std::nullopt);
     /// Whether open() was given permessage-deflate parameters.
     bool isCompressionNegotiated() const noexcept;
+    /// The permessage-deflate parameters given to open(), when negotiated.
+    const std::optional<DeflateParameters> &deflateParameters() const noexcept;
 
     /// Hands the core the next bytes read from the transport. The core unmasks in
     /// place and may point events into these bytes, so they must stay writable and

@@ -1,0 +1,122 @@
+#include "hub.h"
+
+#include <QtCore/QJsonArray>
+#include <QtCore/QJsonDocument>
+#include <QtCore/QJsonObject>
+
+#include <algorithm>
+
+using WsKit::Connection;
+
+namespace {
+
+QByteArray toJson(const QJsonObject &event)
+{
+    return QJsonDocument(event).toJson(QJsonDocument::Compact);
+}
+
+} // namespace
+
+Hub::Hub(QObject *parent)
+    : QObject(parent)
+{
+}
+
+void Hub::join(Connection *connection, const QString &name)
+{
+    const Member member{connection, uniqueName(name)};
+    m_members.append(member);
+    connect(connection, &Connection::messageReceived, this,
+            [this, connection](const QByteArray &payload, Connection::MessageType type) {
+                onMessage(connection, payload, type);
+            });
+    connect(connection, &Connection::closed, this, [this, connection] { leave(connection); });
+    connection->sendJson(QJsonDocument(QJsonObject{{QStringLiteral("type"), QStringLiteral("welcome")},
+                                                   {QStringLiteral("name"), member.name}}));
+    membersChanged();
+}
+
+QStringList Hub::memberNames() const
+{
+    QStringList names;
+    for (const Member &member : m_members)
+        names.append(member.name);
+    return names;
+}
+
+void Hub::onMessage(Connection *connection, const QByteArray &payload, Connection::MessageType type)
+{
+    if (type != Connection::MessageType::Text) {
+        connection->close(1003, QStringLiteral("This room takes text only"));
+        return;
+    }
+    const auto sender = std::find_if(m_members.cbegin(), m_members.cend(),
+                                     [connection](const Member &member) { return member.connection == connection; });
+    if (sender == m_members.cend())
+        return;
+    Q_EMIT posted(toJson({{QStringLiteral("type"), QStringLiteral("message")},
+                          {QStringLiteral("from"), sender->name},
+                          {QStringLiteral("text"), QString::fromUtf8(payload)}}));
+}
+
+void Hub::deliver(const QByteArray &json)
+{
+    broadcast(WsKit::PreparedMessage(json, Connection::MessageType::Text));
+}
+
+void Hub::broadcast(const WsKit::PreparedMessage &message)
+{
+    // A refused send means that member's connection holds more unsent bytes than
+    // it may: it does not keep up, and waiting for it would hold up everyone
+    // (gorilla's hub drops such clients too). Dropped after the loop, which must
+    // not change the list it walks.
+    QList<Connection *> tooSlow;
+    for (const Member &member : std::as_const(m_members)) {
+        if (!member.connection->sendPrepared(message)
+            && member.connection->sendRefusal() == Connection::Error::WriteBufferFull)
+            tooSlow.append(member.connection);
+    }
+    if (tooSlow.isEmpty())
+        return;
+    for (Connection *connection : std::as_const(tooSlow)) {
+        qInfo("dropping a member that does not keep up (%lld bytes unsent)",
+              static_cast<long long>(connection->bufferedAmount()));
+        remove(connection);
+        // The close frame waits behind what the member has not read yet; if it does
+        // not read within the close timeout, the connection is aborted.
+        connection->close(1008, QStringLiteral("Too slow: messages piled up"));
+    }
+    membersChanged();
+}
+
+void Hub::leave(Connection *connection)
+{
+    if (remove(connection))
+        membersChanged();
+}
+
+bool Hub::remove(Connection *connection)
+{
+    if (m_members.removeIf([connection](const Member &member) { return member.connection == connection; }) == 0)
+        return false;
+    connection->disconnect(this);
+    return true;
+}
+
+void Hub::membersChanged()
+{
+    Q_EMIT memberCountChanged(int(m_members.size()));
+    // Dropping a member that is too slow for this message calls here again.
+    broadcast(WsKit::PreparedMessage(toJson({{QStringLiteral("type"), QStringLiteral("members")},
+                                             {QStringLiteral("names"), QJsonArray::fromStringList(memberNames())}}),
+                                     Connection::MessageType::Text));
+}
+
+QString Hub::uniqueName(const QString &wanted) const
+{
+    const QStringList taken = memberNames();
+    QString name = wanted;
+    for (int number = 2; taken.contains(name); ++number)
+        name = QStringLiteral("%1 %2").arg(wanted).arg(number);
+    return name;
+}

@@ -1,0 +1,91 @@
+// Chat server: serves its page at / and a chat room at /ws. Every message goes to
+// everyone in the room, encoded once (WsKit::PreparedMessage); a member that does
+// not read fast enough is dropped instead of slowing the room down.
+//
+//   chat [--port 8080] [--bind 127.0.0.1] [--max-buffered BYTES]
+//   then open http://127.0.0.1:8080/ in a browser (two windows make a conversation)
+
+#include "hub.h"
+
+#include <WsKit/connection.h>
+#include <WsKit/httprequest.h>
+#include <WsKit/httpresponse.h>
+#include <WsKit/server.h>
+#include <WsKit/upgrader.h>
+
+#include <QtCore/QCommandLineParser>
+#include <QtCore/QCoreApplication>
+#include <QtCore/QFile>
+#include <QtCore/QUrl>
+#include <QtCore/QUrlQuery>
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("WebSocket chat room with its page"));
+    parser.addHelpOption();
+    const QCommandLineOption portOption(QStringLiteral("port"), QStringLiteral("Port to listen on (0: any free port)."),
+                                        QStringLiteral("port"), QStringLiteral("8080"));
+    const QCommandLineOption bindOption(QStringLiteral("bind"), QStringLiteral("Address to listen on."),
+                                        QStringLiteral("address"), QStringLiteral("127.0.0.1"));
+    const QCommandLineOption bufferedOption(
+        QStringLiteral("max-buffered"),
+        QStringLiteral("Unsent bytes a member may pile up before it is dropped."), QStringLiteral("bytes"),
+        QStringLiteral("262144"));
+    parser.addOptions({portOption, bindOption, bufferedOption});
+    parser.process(app);
+
+    QFile pageFile(QStringLiteral(":/home.html"));
+    if (!pageFile.open(QIODevice::ReadOnly))
+        qFatal("the page resource is missing");
+    const QByteArray page = pageFile.readAll();
+
+    // A server's defaults ping every 30 s, which finds members whose network vanished
+    // without a word, and give up on a member that reads nothing for 30 s.
+    WsKit::ConnectionOptions options = WsKit::ConnectionOptions::serverDefaults();
+    // Chat lines are short: a peer that sends a megabyte is failed with 1009.
+    options.setMaxMessageSize(4096);
+    options.setMaxBufferedAmount(parser.value(bufferedOption).toLongLong());
+    // Without context takeover on our side every member compresses alike, so a
+    // broadcast is compressed once for all of them instead of once per member.
+    WsKit::CompressionOptions compression;
+    compression.setNoContextTakeover(true);
+    options.setCompression(compression);
+    WsKit::Upgrader upgrader;
+    upgrader.setConnectionOptions(options);
+
+    WsKit::Server server;
+    server.setUpgrader(upgrader);
+    server.setWebSocketPaths({QStringLiteral("/ws")});
+    server.setHttpHandler([&page](const WsKit::HttpRequest &request, WsKit::HttpResponse &response) {
+        if (request.path() != QStringLiteral("/"))
+            return; // 404
+        response.setStatusCode(200);
+        response.setBody(page, "text/html; charset=utf-8");
+    });
+
+    Hub hub;
+    // One process, one room: what is posted here is delivered here.
+    QObject::connect(&hub, &Hub::posted, &hub, &Hub::deliver);
+    QObject::connect(&server, &WsKit::Server::newConnection, &hub, [&hub](WsKit::Connection *connection) {
+        // The page asks for /ws?name=…
+        const QUrlQuery query(QUrl::fromEncoded(connection->requestTarget()));
+        QString name = query.queryItemValue(QStringLiteral("name"), QUrl::FullyDecoded).simplified().left(32);
+        if (name.isEmpty())
+            name = QStringLiteral("guest");
+        hub.join(connection, name);
+    });
+    QObject::connect(&hub, &Hub::memberCountChanged, &hub,
+                     [](int count) { qInfo("%d in the room", count); });
+
+    const QHostAddress address(parser.value(bindOption));
+    const quint16 port = parser.value(portOption).toUShort();
+    if (!server.listen(address, port)) {
+        qCritical("cannot listen on %s:%u: %s", qPrintable(address.toString()), unsigned(port),
+                  qPrintable(server.errorString()));
+        return 1;
+    }
+    qInfo("chat room at http://%s:%u/", qPrintable(address.toString()), unsigned(server.serverPort()));
+    return app.exec();
+}
