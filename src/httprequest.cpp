@@ -2,6 +2,7 @@
 #include <WsKit/httprequest.h>
 
 #include <QtCore/QUrl>
+#include <QtNetwork/QSslSocket>
 
 namespace WsKit {
 
@@ -21,6 +22,9 @@ std::string_view view(const QByteArray &bytes)
 
 struct HttpRequest::Private {
     Core::HttpRequestHead head;
+    QHostAddress peerAddress;
+    quint16 peerPort = 0;
+    QSslConfiguration sslConfiguration; // null unless the socket was encrypted
 };
 
 HttpRequest::HttpRequest()
@@ -29,8 +33,19 @@ HttpRequest::HttpRequest()
 }
 
 HttpRequest::HttpRequest(const Core::HttpRequestHead &head)
-    : d(std::make_unique<Private>(Private{head}))
+    : d(std::make_unique<Private>())
 {
+    d->head = head;
+}
+
+HttpRequest::HttpRequest(const Core::HttpRequestHead &head, const QTcpSocket *socket)
+    : HttpRequest(head)
+{
+    d->peerAddress = socket->peerAddress();
+    d->peerPort = socket->peerPort();
+    const auto *sslSocket = qobject_cast<const QSslSocket *>(socket);
+    if (sslSocket && sslSocket->isEncrypted())
+        d->sslConfiguration = sslSocket->sslConfiguration();
 }
 
 HttpRequest::HttpRequest(const HttpRequest &other)
@@ -99,6 +114,56 @@ QByteArray HttpRequest::header(const QByteArray &name) const
 bool HttpRequest::hasHeader(const QByteArray &name) const
 {
     return d->head.headers.contains(view(name));
+}
+
+QList<QNetworkCookie> HttpRequest::cookies() const
+{
+    // RFC 6265 §5.4: "name=value" pairs separated by "; ". Pairs without '=' are
+    // not cookies and are skipped.
+    QList<QNetworkCookie> cookies;
+    for (const auto &[name, value] : d->head.headers.fields()) {
+        if (!Core::equalsIgnoringCase(name, "Cookie"))
+            continue;
+        const QList<QByteArray> pairs = toByteArray(value).split(';');
+        for (const QByteArray &pair : pairs) {
+            const qsizetype equals = pair.indexOf('=');
+            const QByteArray cookieName = pair.left(equals).trimmed();
+            if (equals <= 0 || cookieName.isEmpty())
+                continue;
+            cookies.append(QNetworkCookie(cookieName, pair.mid(equals + 1).trimmed()));
+        }
+    }
+    return cookies;
+}
+
+QByteArray HttpRequest::cookie(const QByteArray &name) const
+{
+    const QList<QNetworkCookie> all = cookies();
+    for (const QNetworkCookie &candidate : all) {
+        if (candidate.name() == name)
+            return candidate.value();
+    }
+    return {};
+}
+
+QHostAddress HttpRequest::peerAddress() const
+{
+    return d->peerAddress;
+}
+
+quint16 HttpRequest::peerPort() const
+{
+    return d->peerPort;
+}
+
+bool HttpRequest::isSecure() const
+{
+    return !d->sslConfiguration.isNull();
+}
+
+QSslConfiguration HttpRequest::sslConfiguration() const
+{
+    return d->sslConfiguration;
 }
 
 const Core::HttpRequestHead &HttpRequest::head() const

@@ -1,13 +1,16 @@
 // A Server with worker threads over real loopback sockets: connections spread
 // over the workers, newConnection() in the Server's thread and every later slot
 // in the connection's own thread, counts, limits and shutdown across threads,
-// TLS connections moving too, and a Server deleted with connections still open.
+// TLS connections staying, upgrades decided later and with options of their own,
+// and a Server deleted with connections still open.
 
 #include "dialertestutil.h"
 #include "testserver.h"
 
 #include <WsKit/connection.h>
+#include <WsKit/httprequest.h>
 #include <WsKit/server.h>
+#include <WsKit/upgradedecision.h>
 #include <WsKit/upgrader.h>
 
 #include <QtCore/QMutex>
@@ -25,6 +28,7 @@ using namespace TestClient;
 using Type = WsKit::Core::Event::Type;
 using WsKit::Connection;
 using WsKit::Server;
+using WsKit::UpgradeDecision;
 namespace CloseCode = WsKit::Core::CloseCode;
 
 namespace {
@@ -121,6 +125,7 @@ private Q_SLOTS:
     void shutdownAcrossThreads();
     void shutdownDeadlineAcrossThreads();
     void tlsConnectionsStayInTheServersThread();
+    void decidedUpgradesMoveToWorkers();
     void reparentedConnectionStays();
     void serverDeletedWithOpenConnections();
     void serverEndsWithTheApplication();
@@ -296,6 +301,54 @@ void tst_ServerWorkers::tlsConnectionsStayInTheServersThread()
     clients[1]->sendBinary(big);
     QCOMPARE(clients[1]->nextMessage().payload, big);
     QVERIFY(qobject_cast<QSslSocket *>(fixture.connections.at(1)->socket()));
+}
+
+void tst_ServerWorkers::decidedUpgradesMoveToWorkers()
+{
+    // Decisions are made in the Server's thread, at once or later; every accepted
+    // connection then moves to a worker with the options chosen for its request.
+    WorkerServer fixture(2);
+    QList<UpgradeDecision> waiting;
+    QThread *decisionThread = nullptr;
+    WsKit::Upgrader upgrader;
+    upgrader.setDecisionHandler([&](const WsKit::HttpRequest &request, UpgradeDecision decision) {
+        decisionThread = QThread::currentThread();
+        if (request.path() == QLatin1String("/later")) {
+            waiting.append(decision);
+            return;
+        }
+        WsKit::ConnectionOptions options = decision.connectionOptions();
+        options.setMaxMessageSize(8);
+        decision.setConnectionOptions(options);
+        decision.accept();
+    });
+    fixture.server.setUpgrader(upgrader);
+    QVERIFY(fixture.listen());
+
+    Client now;
+    QVERIFY(fixture.accept(now, "/now"));
+    Client later;
+    QVERIFY(later.connectTo(fixture.port()));
+    later.write(upgradeRequest("/later"));
+    QTRY_COMPARE_WITH_TIMEOUT(waiting.size(), 1, Wait);
+    QCOMPARE(decisionThread, QThread::currentThread());
+    // Decided from the event loop, after the handler returned.
+    QTimer::singleShot(10, &fixture.server, [&waiting] { waiting[0].accept(); });
+    QTRY_COMPARE_WITH_TIMEOUT(fixture.connections.size(), 2, Wait);
+    QTRY_COMPARE_WITH_TIMEOUT(later.response.status, 101, Wait);
+
+    later.sendText("decided later");
+    QCOMPARE(later.nextMessage().payload, QByteArray("decided later"));
+    now.sendText("short");
+    QCOMPARE(now.nextMessage().payload, QByteArray("short"));
+    QCOMPARE(threadsOf(fixture.connections).size(), 2);
+    QVERIFY(!threadsOf(fixture.connections).contains(QThread::currentThread()));
+    // The per-request limit holds in the worker; the other connection keeps the default.
+    now.sendText("longer than eight");
+    QCOMPARE(int(now.waitFor(Type::Close).closeCode), int(CloseCode::MessageTooBig));
+    later.sendText("longer than eight");
+    QCOMPARE(later.nextMessage().payload, QByteArray("longer than eight"));
+    QTRY_COMPARE_WITH_TIMEOUT(fixture.server.connectionCount(), 1, Wait);
 }
 
 void tst_ServerWorkers::reparentedConnectionStays()
