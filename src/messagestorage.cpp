@@ -39,6 +39,14 @@ public:
         const qsizetype size = buffer.capacity();
         if (size < PooledMinimum || size > PoolBudget)
             return;
+        // A message assembled in a connection's storage comes back twice: from its
+        // receivers, then from the storage. Kept twice it would never be the only
+        // reference here (isDetached()), so never reused.
+        const bool alreadyKept = std::any_of(m_buffers.begin(), m_buffers.end(), [&buffer](const QByteArray &each) {
+            return each.constData() == buffer.constData();
+        });
+        if (alreadyKept)
+            return;
         m_buffers.push_back(std::move(buffer));
         qsizetype total = 0;
         for (const QByteArray &kept : m_buffers)

@@ -136,10 +136,12 @@ inline WsKit::Server *startEchoServer(const WsKit::CompressionOptions &compressi
     Upgrader upgrader;
     upgrader.setConnectionOptions(options);
     server->setUpgrader(upgrader);
-    // Limits out of the load's way, within the descriptors this process may open.
+    // Limits out of the load's way: the generator opens at most 100 fewer
+    // connections than the descriptor limit, in batches of 100, and the server
+    // holds one descriptor per connection and a few of its own.
     const auto descriptors = static_cast<int>(raiseDescriptorLimit(200000));
     server->setMaxPendingHandshakes(1000);
-    server->setMaxConnections(std::max(1, descriptors - 1000 - 256));
+    server->setMaxConnections(std::max(1, descriptors - 64));
     server->setWorkerCount(workers);
     QObject::connect(server, &Server::newConnection, server, [](Connection *connection) {
         QObject::connect(connection, &Connection::messageReceived, connection,

@@ -17,6 +17,7 @@ private Q_SLOTS:
     void assembledMessageIsSharedNotCopied();
     void heldBufferIsNeverReused();
     void releasedBufferIsReused();
+    void bufferReturnedTwiceIsReused();
     void smallPayloadIsCopied();
     void smallBufferIsReusedOnlyWhenReleased();
     void keptPayloadsSurviveLaterMessages();
@@ -63,6 +64,19 @@ void tst_MessageStorage::releasedBufferIsReused()
         firstData = first.constData();
         storage.clear(); // the storage gives its reference to the pool
     }                    // and the receiver lets go
+    const QByteArray second = assemble(storage, 'b', 400 * 1024);
+    QCOMPARE(static_cast<const void *>(second.constData()), firstData);
+    QCOMPARE(second, QByteArray(400 * 1024, 'b'));
+}
+
+void tst_MessageStorage::bufferReturnedTwiceIsReused()
+{
+    // As a Connection does: the delivered message goes back to the pool after its
+    // signals, and the storage's own reference when the next message begins.
+    WsKit::MessageStorage storage;
+    QByteArray first = assemble(storage, 'a', 400 * 1024);
+    const void *firstData = first.constData();
+    WsKit::MessageStorage::recycle(std::move(first));
     const QByteArray second = assemble(storage, 'b', 400 * 1024);
     QCOMPARE(static_cast<const void *>(second.constData()), firstData);
     QCOMPARE(second, QByteArray(400 * 1024, 'b'));
