@@ -41,13 +41,15 @@ void noteAllocation()
 } // namespace
 
 #ifdef WSKIT_TEST_ASAN
-// The sanitizer owns malloc; it reports every allocation to this hook.
+// The sanitizer owns malloc; it reports every allocation to these hooks (it
+// takes them only as a pair).
 namespace {
 void onMalloc(const volatile void *, std::size_t)
 {
     noteAllocation();
 }
-[[maybe_unused]] const int hooked = __sanitizer_install_malloc_and_free_hooks(onMalloc, nullptr);
+void onFree(const volatile void *) {}
+[[maybe_unused]] const int hooked = __sanitizer_install_malloc_and_free_hooks(onMalloc, onFree);
 } // namespace
 #else
 // glibc's allocator behind malloc, calloc and realloc, which operator new and
