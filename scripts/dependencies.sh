@@ -8,6 +8,7 @@ wskit_packages=(
     qml6-module-qtqml-workerscript
     libgl-dev libegl-dev libbenchmark-dev
     python3 python3-websockets openssl tinyproxy microsocks chromium
+    libhiredis-dev redis-server nginx
 )
 
 wskit_install_dependencies() {
