@@ -820,11 +820,15 @@ quint16 Connection::localPort() const
 
 QHostAddress Connection::peerAddress() const
 {
+    if (d->handshake.forwardedPeer)
+        return d->handshake.forwardedPeer->first;
     return d->socket ? d->socket->peerAddress() : QHostAddress();
 }
 
 quint16 Connection::peerPort() const
 {
+    if (d->handshake.forwardedPeer)
+        return d->handshake.forwardedPeer->second;
     return d->socket ? d->socket->peerPort() : 0;
 }
 

@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <optional>
+#include <utility>
 
 QT_BEGIN_NAMESPACE
 class QSslSocket;
@@ -31,6 +32,9 @@ public:
         HttpHeaderList requestHeaders;
         HttpHeaderList responseHeaders;
         std::optional<Core::DeflateParameters> deflate; // permessage-deflate, when negotiated
+        // The client's address and port, when a trusted proxy forwarded them;
+        // otherwise the socket's peer is the client.
+        std::optional<std::pair<QHostAddress, quint16>> forwardedPeer = {};
     };
 
     // A Connection in state Connecting, without a socket yet.

@@ -1,5 +1,4 @@
-#include <WsKit/Core/http.h>
-#include <WsKit/httprequest.h>
+#include "httprequest_p.h"
 
 #include <QtCore/QUrl>
 
@@ -19,18 +18,16 @@ std::string_view view(const QByteArray &bytes)
 
 } // namespace
 
-struct HttpRequest::Private {
-    Core::HttpRequestHead head;
-};
-
 HttpRequest::HttpRequest()
     : d(std::make_unique<Private>())
 {
 }
 
 HttpRequest::HttpRequest(const Core::HttpRequestHead &head)
-    : d(std::make_unique<Private>(Private{head}))
+    : d(std::make_unique<Private>())
 {
+    d->head = head;
+    d->host = toByteArray(head.headers.value("Host").value_or(std::string_view()));
 }
 
 HttpRequest::HttpRequest(const HttpRequest &other)
@@ -99,6 +96,26 @@ QByteArray HttpRequest::header(const QByteArray &name) const
 bool HttpRequest::hasHeader(const QByteArray &name) const
 {
     return d->head.headers.contains(view(name));
+}
+
+QHostAddress HttpRequest::peerAddress() const
+{
+    return d->peerAddress;
+}
+
+quint16 HttpRequest::peerPort() const
+{
+    return d->peerPort;
+}
+
+bool HttpRequest::isSecure() const
+{
+    return d->secure;
+}
+
+QByteArray HttpRequest::host() const
+{
+    return d->host;
 }
 
 const Core::HttpRequestHead &HttpRequest::head() const

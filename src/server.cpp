@@ -84,7 +84,7 @@ void HandshakeReader::readHead()
     case Core::HttpHeadParser::Status::Complete:
         m_timer.stop();
         if (m_server)
-            m_server->route(this, HttpRequest(m_parser.request()));
+            m_server->route(this, receivedRequest(m_parser.request(), *m_socket, m_server->trustedProxies));
         return;
     }
 }
@@ -212,7 +212,7 @@ void ServerPrivate::route(HandshakeReader *reader, const HttpRequest &request)
         return;
     }
     if (connections.size() >= maxConnections) {
-        qCWarning(lcServer) << "connection limit reached; refusing" << socket->peerAddress();
+        qCWarning(lcServer) << "connection limit reached; refusing" << request.peerAddress();
         reader->reply(errorResponse(503, "Too many connections"));
         Q_EMIT q->handshakeFailed(503, QStringLiteral("Too many connections"));
         return;
@@ -443,6 +443,19 @@ int Server::maxConnections() const
 void Server::setMaxConnections(int count)
 {
     d->maxConnections = qMax(0, count);
+}
+
+bool Server::setTrustedProxies(const QStringList &proxies)
+{
+    if (d->trustedProxies.set(proxies))
+        return true;
+    qCWarning(lcServer) << "not a proxy address or network among" << proxies;
+    return false;
+}
+
+QStringList Server::trustedProxies() const
+{
+    return d->trustedProxies.entries();
 }
 
 int Server::connectionCount() const

@@ -2,6 +2,7 @@
 #include "connection_p.h"
 #include "httpreply_p.h"
 #include "logging_p.h"
+#include "requestorigin_p.h"
 
 #include <WsKit/Core/handshake.h>
 #include <WsKit/httprequest.h>
@@ -27,9 +28,10 @@ std::string toStdString(const QByteArray &bytes)
 
 bool defaultOriginCheck(const HttpRequest &request)
 {
-    const auto &headers = request.head().headers;
-    return Core::originMatchesHost(headers.value("Origin").value_or(std::string_view()),
-                                   headers.value("Host").value_or(std::string_view()));
+    // The host the client asked for: behind a trusted proxy, the one it forwarded.
+    const QByteArray host = request.host();
+    return Core::originMatchesHost(request.head().headers.value("Origin").value_or(std::string_view()),
+                                   std::string_view(host.constData(), std::size_t(host.size())));
 }
 
 // The header fields of a response we built, as the Connection reports them.
@@ -133,8 +135,11 @@ void Upgrader::setErrorHandler(ErrorHandler handler)
     d->errorHandler = std::move(handler);
 }
 
-Connection *Upgrader::upgrade(QTcpSocket *socket, const HttpRequest &request, QObject *parent) const
+Connection *Upgrader::upgrade(QTcpSocket *socket, const HttpRequest &received, QObject *parent) const
 {
+    // A request not read by a Server is taken as coming from the socket's peer.
+    const HttpRequest request = received.peerAddress().isNull() ? receivedRequest(received.head(), *socket, {})
+                                                                : received;
     Core::UpgradeRequest upgrade;
     std::optional<Core::DeflateParameters> deflate;
     std::string extensions;
@@ -151,7 +156,7 @@ Connection *Upgrader::upgrade(QTcpSocket *socket, const HttpRequest &request, QO
     if (error != Core::Error::None) {
         const int status = Core::errorHttpStatus(error);
         const QString reason = QString::fromUtf8(Core::errorText(error));
-        qCDebug(lcUpgrader) << "refused" << request.target() << "from" << socket->peerAddress() << status << reason;
+        qCDebug(lcUpgrader) << "refused" << request.target() << "from" << request.peerAddress() << status << reason;
         if (d->errorHandler)
             d->errorHandler(request, status, reason);
         replyAndClose(socket, toByteArray(Core::buildErrorResponse(status, Core::errorText(error))));
@@ -175,9 +180,12 @@ Connection *Upgrader::upgrade(QTcpSocket *socket, const HttpRequest &request, QO
     socket->write(response.data(), static_cast<qint64>(response.size()));
 
     Connection *connection = ConnectionPrivate::create(Connection::Role::Server, d->connectionOptions, parent);
+    std::optional<std::pair<QHostAddress, quint16>> forwardedPeer;
+    if (request.peerAddress() != socket->peerAddress() || request.peerPort() != socket->peerPort())
+        forwardedPeer.emplace(request.peerAddress(), request.peerPort());
     ConnectionPrivate::get(connection)->open(socket, {subprotocol, request.target(), request.headers(),
-                                                      responseFields(response), deflate});
-    qCDebug(lcUpgrader) << "upgraded" << request.target() << "from" << socket->peerAddress()
+                                                      responseFields(response), deflate, forwardedPeer});
+    qCDebug(lcUpgrader) << "upgraded" << request.target() << "from" << request.peerAddress()
                         << "compressed:" << deflate.has_value();
     return connection;
 }

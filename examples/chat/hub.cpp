@@ -32,6 +32,7 @@ void Hub::join(Connection *connection, const QString &name)
 {
     const Member member{connection, uniqueName(name)};
     m_members.append(member);
+    qInfo("%s joined from %s", qPrintable(member.name), qPrintable(connection->peerAddress().toString()));
     connect(connection, &Connection::messageReceived, this,
             [this, connection](const QByteArray &payload, Connection::MessageType type) {
                 onMessage(connection, payload, type);
@@ -121,8 +122,12 @@ void Hub::leave(Connection *connection)
 
 bool Hub::remove(Connection *connection)
 {
-    if (m_members.removeIf([connection](const Member &member) { return member.connection == connection; }) == 0)
+    const auto member = std::find_if(m_members.cbegin(), m_members.cend(),
+                                     [connection](const Member &candidate) { return candidate.connection == connection; });
+    if (member == m_members.cend())
         return false;
+    qInfo("%s left", qPrintable(member->name));
+    m_members.erase(member);
     connection->disconnect(this);
     return true;
 }

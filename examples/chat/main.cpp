@@ -5,7 +5,7 @@
 // proxy that spreads the clients over them: docs/deployment.md).
 //
 //   chat [--port 8080] [--bind 127.0.0.1] [--max-buffered BYTES]
-//        [--redis HOST:PORT [--redis-channel NAME]]
+//        [--redis HOST:PORT [--redis-channel NAME]] [--trusted-proxy ADDRESS[/PREFIX]]...
 //   then open http://127.0.0.1:8080/ in a browser (two windows make a conversation)
 
 #include "hub.h"
@@ -46,7 +46,12 @@ int main(int argc, char *argv[])
     const QCommandLineOption channelOption(QStringLiteral("redis-channel"),
                                            QStringLiteral("The Redis channel of the room."), QStringLiteral("name"),
                                            QStringLiteral("wskit-chat"));
-    parser.addOptions({portOption, bindOption, bufferedOption, redisOption, channelOption});
+    const QCommandLineOption proxyOption(
+        QStringLiteral("trusted-proxy"),
+        QStringLiteral("A reverse proxy (address or network) whose X-Forwarded-For/-Proto/-Host or Forwarded "
+                       "fields say who the client is. Repeat for more."),
+        QStringLiteral("address[/prefix]"));
+    parser.addOptions({portOption, bindOption, bufferedOption, redisOption, channelOption, proxyOption});
     parser.process(app);
 
     QFile pageFile(QStringLiteral(":/home.html"));
@@ -70,6 +75,11 @@ int main(int argc, char *argv[])
 
     WsKit::Server server;
     server.setUpgrader(upgrader);
+    // Behind nginx: every peer is nginx; the client is who nginx says it is.
+    if (!server.setTrustedProxies(parser.values(proxyOption))) {
+        qCritical("--trusted-proxy wants addresses or networks (10.0.0.0/8)");
+        return 1;
+    }
     server.setWebSocketPaths({QStringLiteral("/ws")});
     server.setHttpHandler([&page](const WsKit::HttpRequest &request, WsKit::HttpResponse &response) {
         if (request.path() != QStringLiteral("/"))

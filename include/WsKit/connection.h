@@ -144,7 +144,10 @@ public:
 
     QHostAddress localAddress() const;
     quint16 localPort() const;
+    /// The peer's address. On the server side it is the client's: behind a trusted
+    /// reverse proxy (Server::setTrustedProxies()), the address the proxy forwarded.
     QHostAddress peerAddress() const;
+    /// The peer's port; behind a trusted proxy, the port it forwarded, 0 when it gave none.
     quint16 peerPort() const;
     // The socket (a QSslSocket for wss); the Connection owns it. Read from or write
     // to it only through the Connection.

@@ -26,15 +26,6 @@ constexpr bool isWhitespace(char c) noexcept
     return c == ' ' || c == '\t';
 }
 
-std::string_view trimmed(std::string_view text) noexcept
-{
-    while (!text.empty() && isWhitespace(text.front()))
-        text.remove_prefix(1);
-    while (!text.empty() && isWhitespace(text.back()))
-        text.remove_suffix(1);
-    return text;
-}
-
 // The groups of one side of "::" (or of a whole address without it); the last
 // group may be an embedded IPv4 address, which counts as two.
 bool countIpv6Groups(std::string_view text, bool ipv4Allowed, int &groups) noexcept
@@ -368,13 +359,17 @@ std::vector<ForwardedElement> parseForwarded(std::string_view value)
 
 std::vector<ForwardedNode> parseXForwardedFor(std::string_view value)
 {
+    // No quoted strings here: every comma splits, so a quote a client sent cannot
+    // swallow the entries proxies appended after it.
     std::vector<ForwardedNode> nodes;
     while (!value.empty()) {
         const std::size_t comma = value.find(',');
-        const std::string_view element = trimmed(value.substr(0, comma));
+        std::string_view element = value.substr(0, comma);
         value.remove_prefix(comma == std::string_view::npos ? value.size() : comma + 1);
-        if (element.empty())
-            continue;
+        const std::size_t first = element.find_first_not_of(" \t");
+        if (first == std::string_view::npos)
+            continue; // an empty element
+        element = element.substr(first, element.find_last_not_of(" \t") - first + 1);
         if (isIpv6Address(element)) {
             ForwardedNode node;
             node.kind = ForwardedNode::Kind::Address;

@@ -258,6 +258,8 @@ void tst_Forwarded::xForwardedFor_data()
                                                 << QStringList{"unknown  0", "address 203.0.113.7 0"};
     QTest::newRow("garbage") << QByteArray("<script>, 203.0.113.7, example.com")
                              << QStringList{"malformed  0", "address 203.0.113.7 0", "malformed  0"};
+    QTest::newRow("a quote splits nothing") << QByteArray("\"198.51.100.1, 203.0.113.7")
+                                            << QStringList{"malformed  0", "address 203.0.113.7 0"};
     QTest::newRow("empty") << QByteArray() << QStringList{};
 }
 
@@ -298,6 +300,8 @@ void tst_Forwarded::resolve_data()
                                                        << "10.0.0.2 0||";
     QTest::newRow("xff: garbage nearest") << Fields{{xff, "203.0.113.7, <script>"}} << "-||";
     QTest::newRow("xff: garbage spoofed") << Fields{{xff, "<script>, 203.0.113.7"}} << "203.0.113.7 0||";
+    QTest::newRow("xff: an unterminated quote spoofed") << Fields{{xff, "\"198.51.100.1, 203.0.113.7"}}
+                                                        << "203.0.113.7 0||";
     QTest::newRow("xff: proto and host") << Fields{{xff, "203.0.113.7"}, {"X-Forwarded-Proto", "HTTPS"},
                                                    {"X-Forwarded-Host", "chat.example:8443"}}
                                          << "203.0.113.7 0|https|chat.example:8443";
