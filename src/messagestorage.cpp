@@ -70,7 +70,10 @@ void MessageStorage::reserve(std::size_t capacity)
 {
     QByteArray bigger = pool().take(static_cast<qsizetype>(capacity));
     bigger.append(m_bytes.constData(), m_bytes.size());
-    recycle(std::exchange(m_bytes, std::move(bigger)));
+    // The outgrown buffer is let go, not pooled: the core grows a message with its
+    // bytes, doubling, and pooling every step would fill the pool with sizes this
+    // message just left behind, held after the connection is gone.
+    m_bytes = std::move(bigger);
 }
 
 void MessageStorage::append(std::string_view bytes)

@@ -114,6 +114,30 @@ void throughputArguments(benchmark::internal::Benchmark *benchmark)
 BENCHMARK(BM_Compress)->Apply(throughputArguments)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Decompress)->Apply(throughputArguments)->Unit(benchmark::kMillisecond);
 
+// A hostile message: 1 MB of empty final blocks (03 00), each ending a DEFLATE
+// stream, after a message that filled the window. It inflates to nothing; "MB/s" is
+// input bytes per second, to compare with BM_Decompress's.
+void BM_EmptyFinalBlocks(benchmark::State &state)
+{
+    std::string filler;
+    DeflateCodec(Role::Client, {}).compress(std::string_view(corpus(0)).substr(0, 32 * 1024), true, filler);
+    std::string blocks;
+    for (int i = 0; i < 500000; ++i)
+        blocks += std::string_view("\x03\x00", 2);
+    blocks += '\0';
+    DeflateCodec receiver(Role::Server, {});
+    std::string out;
+    receiver.decompress(filler, true, 0, out);
+    for (auto _ : state) {
+        out.clear();
+        receiver.decompress(blocks, true, 0, out);
+        benchmark::DoNotOptimize(out.data());
+    }
+    state.SetBytesProcessed(std::int64_t(state.iterations() * blocks.size()));
+}
+
+BENCHMARK(BM_EmptyFinalBlocks)->Unit(benchmark::kMillisecond);
+
 std::size_t heapInUse()
 {
     const struct mallinfo2 info = mallinfo2();

@@ -4,7 +4,6 @@
 #include <zlib.h>
 
 #include <algorithm>
-#include <vector>
 
 namespace WsKit::Core {
 
@@ -91,13 +90,14 @@ public:
     // A block with BFINAL set ends a DEFLATE stream, and zlib stops there. RFC 7692
     // §7.2.3.4 lets a sender flush that way and continue with more blocks, so the
     // rest of the input starts a new stream that still sees the same sliding window.
-    bool restartKeepingWindow()
-    {
-        std::vector<Bytef> window(std::size_t(1) << 15);
-        uInt length = 0;
-        return inflateGetDictionary(&stream, window.data(), &length) == Z_OK && inflateReset(&stream) == Z_OK
-            && inflateSetDictionary(&stream, window.data(), length) == Z_OK;
-    }
+    // inflateResetKeep() is that restart in constant time: it resets the decoder and
+    // leaves the window where it is (inflateReset() is the same plus forgetting the
+    // window). zlib exports it, declared among zlib.h's undocumented functions; the
+    // documented way, inflateGetDictionary() + inflateReset() +
+    // inflateSetDictionary(), copies the window twice, and a peer can end a stream
+    // every two bytes (03 00 is an empty final block): 64 KiB of copying per 2 bytes
+    // of input, seconds of CPU per MB that inflate to nothing.
+    bool restartKeepingWindow() { return inflateResetKeep(&stream) == Z_OK; }
 
     Error inflateInto(std::string_view input, std::size_t maxOutputSize, std::string &out)
     {
@@ -116,7 +116,9 @@ private:
     Error inflatePiece(std::size_t maxOutputSize, std::string &out)
     {
         // Start near the likely output size (small frames stay cheap) and grow up to
-        // a bounded step while the output keeps coming.
+        // a bounded step while the output keeps coming. The output string is resized
+        // (and so zero-filled) only when inflation filled the room it was given, or
+        // once per call: the work stays proportional to the input and the output.
         std::size_t step = std::clamp<std::size_t>(std::size_t(stream.avail_in) * 4, 256, InflateStep);
         for (;;) {
             std::size_t room = step;
@@ -131,19 +133,30 @@ private:
             out.resize(before + room);
             stream.next_out = bytes(out.data() + before);
             stream.avail_out = uInt(room);
-            const int result = inflate(&stream, Z_NO_FLUSH);
+            const Error error = inflateIntoRoom();
             out.resize(before + room - stream.avail_out);
             if (maxOutputSize != 0 && out.size() > maxOutputSize)
                 return Error::MessageTooBig;
+            if (error != Error::None || stream.avail_out != 0)
+                return error;
+        }
+    }
 
-            switch (result) {
+    // Inflates into the output room until it is full or no input is left, starting
+    // a new stream after each final block.
+    Error inflateIntoRoom()
+    {
+        for (;;) {
+            switch (inflate(&stream, Z_NO_FLUSH)) {
             case Z_OK:
                 atBlockBoundary = (stream.data_type & 128) != 0;
-                break;
+                return Error::None;
             case Z_STREAM_END:
                 if (!restartKeepingWindow())
                     return Error::CompressionFailed;
                 atBlockBoundary = true;
+                if (stream.avail_in == 0 || stream.avail_out == 0)
+                    return Error::None;
                 break;
             case Z_BUF_ERROR: // no progress possible: all input is consumed
                 return Error::None;
@@ -152,8 +165,6 @@ private:
             default: // Z_DATA_ERROR: not DEFLATE data, or a distance beyond the window
                 return Error::InvalidCompressedData;
             }
-            if (stream.avail_in == 0 && stream.avail_out != 0)
-                return Error::None;
         }
     }
 

@@ -19,6 +19,11 @@ void releaseIfLarge(std::string &buffer)
         buffer.clear();
 }
 
+// A message assembled from pieces first gets room for this much (or for its frame,
+// if smaller): about what one socket read delivers, so that ordinary messages are
+// reserved once.
+constexpr std::size_t MinimumMessageReservation = 64 * 1024;
+
 constexpr std::size_t MaxCloseReason = MaxControlPayload - 2;
 
 class StringStorage final : public MessageStorage
@@ -291,11 +296,21 @@ Event Protocol::Private::onPayload()
     // A whole single-frame message already in the caller's buffer needs no copy.
     if (messageEnds && messageSize == size)
         return deliverData(chunk, true);
-    // Grow once to the frame's end (bounded by maxMessageSize), geometrically
-    // across fragments, rather than reallocating as each read arrives.
-    const std::size_t needed = static_cast<std::size_t>(messageSize + frameRemaining);
-    if (needed > storage->capacity())
-        storage->reserve(std::max(needed, 2 * storage->capacity()));
+    // Grow with the bytes that arrived, not with the length the frame declares: a
+    // peer that announces a frame at the limit and sends its first byte pins
+    // MinimumMessageReservation, not maxMessageSize. Each growth makes room for as
+    // much again as arrived, so a message is copied a logarithmic number of times,
+    // however many reads and fragments it comes in; never past the message's end
+    // once its last frame is known, nor past the limit.
+    const std::size_t arrived = static_cast<std::size_t>(messageSize);
+    if (arrived > storage->capacity()) {
+        std::uint64_t room = std::max(2 * arrived, MinimumMessageReservation);
+        if (frame.fin)
+            room = std::min(room, messageSize + frameRemaining);
+        if (options.maxMessageSize != 0)
+            room = std::min<std::uint64_t>(room, options.maxMessageSize);
+        storage->reserve(static_cast<std::size_t>(room));
+    }
     storage->append(chunk);
     return frameEnds ? onDataFrameEnd() : Event{};
 }

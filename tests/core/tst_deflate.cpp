@@ -4,12 +4,75 @@
 
 #include <QtTest/QtTest>
 
+#include <zlib.h>
+
+#include <dlfcn.h>
+
 #include <cstdint>
+#include <cstdlib>
 #include <initializer_list>
+#include <new>
 #include <string>
 #include <vector>
 
 using namespace WsKit::Core;
+
+// The work the codec asks of zlib and of the heap, counted without touching the
+// codec: this program stands in for zlib's inflate() and window functions (which
+// forward to the real ones) and for the global operator new.
+namespace Work {
+std::size_t inflateCalls = 0;
+std::size_t windowBytesCopied = 0;
+std::size_t heapBytes = 0;
+bool counting = false;
+
+template<typename Function>
+Function *real(const char *name)
+{
+    auto *function = reinterpret_cast<Function *>(dlsym(RTLD_NEXT, name));
+    if (!function)
+        qFatal("zlib's %s not found", name);
+    return function;
+}
+} // namespace Work
+
+extern "C" {
+int inflate(z_streamp stream, int flush)
+{
+    static auto *const forward = Work::real<int(z_streamp, int)>("inflate");
+    Work::inflateCalls += Work::counting;
+    return forward(stream, flush);
+}
+
+int inflateGetDictionary(z_streamp stream, Bytef *dictionary, uInt *length)
+{
+    static auto *const forward = Work::real<int(z_streamp, Bytef *, uInt *)>("inflateGetDictionary");
+    const int result = forward(stream, dictionary, length);
+    if (Work::counting && length)
+        Work::windowBytesCopied += *length;
+    return result;
+}
+
+int inflateSetDictionary(z_streamp stream, const Bytef *dictionary, uInt length)
+{
+    static auto *const forward = Work::real<int(z_streamp, const Bytef *, uInt)>("inflateSetDictionary");
+    if (Work::counting)
+        Work::windowBytesCopied += length;
+    return forward(stream, dictionary, length);
+}
+}
+
+void *operator new(std::size_t size)
+{
+    if (Work::counting)
+        Work::heapBytes += size;
+    if (void *memory = std::malloc(size ? size : 1))
+        return memory;
+    throw std::bad_alloc();
+}
+
+void operator delete(void *memory) noexcept { std::free(memory); }
+void operator delete(void *memory, std::size_t) noexcept { std::free(memory); }
 
 Q_DECLARE_METATYPE(WsKit::Core::Role)
 Q_DECLARE_METATYPE(WsKit::Core::Error)
@@ -105,6 +168,7 @@ private slots:
     void corruptData_data();
     void corruptData();
     void bfinalBlockKeepsWindow();
+    void emptyFinalBlocksCostConstantWork();
 };
 
 void TestDeflate::rfcExamplesInflate_data()
@@ -591,6 +655,55 @@ void TestDeflate::bfinalBlockKeepsWindow()
     QCOMPARE(twoMessages.decompress(finalHello + bytes({0x00}), true, 0, out), Error::None);
     QCOMPARE(twoMessages.decompress(backReference, true, 0, out), Error::None);
     QCOMPARE(out, std::string("HelloHello"));
+}
+
+void TestDeflate::emptyFinalBlocksCostConstantWork()
+{
+    // 03 00 is an empty block with BFINAL set: each ends a DEFLATE stream and makes
+    // the inflater start a new one that keeps the window. 200 KB of them, after a
+    // message that filled most of the 32 KiB window, inflate to nothing; the work must not
+    // grow with the window: no window copied, no heap per block, one zlib call per
+    // block at most.
+    const std::string filler = randomBytes(30000, 40);
+    DeflateCodec sender(Role::Client, {});
+    DeflateCodec receiver(Role::Server, {});
+    std::string out;
+    QCOMPARE(receiver.decompress(compressMessage(sender, filler), true, 0, out), Error::None);
+    QVERIFY(out == filler);
+
+    constexpr std::size_t blocks = 100000;
+    std::string emptyBlocks;
+    for (std::size_t i = 0; i < blocks; ++i)
+        emptyBlocks += bytes({0x03, 0x00});
+    emptyBlocks += bytes({0x00}); // the header of the empty stored block the tail ends
+
+    for (bool inPieces : {false, true}) {
+        out.clear();
+        Work::inflateCalls = Work::windowBytesCopied = Work::heapBytes = 0;
+        Work::counting = true;
+        Error error = Error::None;
+        // Whole, or in 1000-byte frames as a fragmented message would arrive.
+        const std::size_t piece = inPieces ? 1000 : emptyBlocks.size();
+        for (std::size_t offset = 0; offset < emptyBlocks.size() && error == Error::None; offset += piece)
+            error = receiver.decompress(std::string_view(emptyBlocks).substr(offset, piece),
+                                        offset + piece >= emptyBlocks.size(), 0, out);
+        Work::counting = false;
+        QCOMPARE(error, Error::None);
+        QCOMPARE(out.size(), std::size_t(0));
+        QCOMPARE(Work::windowBytesCopied, std::size_t(0));
+        QVERIFY(Work::inflateCalls > 0); // the stand-ins were called
+        QVERIFY2(Work::inflateCalls <= blocks + 2 * (emptyBlocks.size() / piece + 2),
+                 qPrintable(QString::number(Work::inflateCalls)));
+        // The output room, allocated once: nothing per block.
+        QVERIFY2(Work::heapBytes <= 64 * 1024, qPrintable(QString::number(Work::heapBytes)));
+
+        // The window survived every restart: the filler again refers back to it.
+        const std::string again = compressMessage(sender, filler);
+        QVERIFY(again.size() < filler.size() / 10);
+        out.clear();
+        QCOMPARE(receiver.decompress(again, true, 0, out), Error::None);
+        QVERIFY(out == filler);
+    }
 }
 
 QTEST_APPLESS_MAIN(TestDeflate)

@@ -108,6 +108,8 @@ private Q_SLOTS:
     void headerOnlySendWhenPayloadGoesUnchanged();
     void headerOnlySendRefused();
     void messagesAssembleInCallerStorage();
+    void storageGrowsWithArrivedBytes();
+    void storageGrowsGeometricallyAcrossFragments();
     void chunkInvariance();
 };
 
@@ -941,13 +943,92 @@ void tst_Protocol::messagesAssembleInCallerStorage()
     const Event event = server.nextEvent();
     QCOMPARE(event.type, Type::Message);
     QCOMPARE(event.payload.size(), size_t(4000));
-    // The event views the caller's storage, which grew once per frame.
+    // The event views the caller's storage, which grew once: to 64 KiB, the first
+    // reservation of a message whose end is not known yet.
     QCOMPARE(static_cast<const void *>(event.payload.data()), static_cast<const void *>(storage.bytes_.data()));
     QCOMPARE(storage.clears, 1);
-    QCOMPARE(storage.reserves, (std::vector<std::size_t>{1000, 4000}));
+    QCOMPARE(storage.reserves, (std::vector<std::size_t>{64 * 1024}));
     server.setMessageStorage(nullptr);
     QCOMPARE(feed(server, wire).at(0).payload.size(), size_t(4000));
     QCOMPARE(storage.clears, 1);
+}
+
+void tst_Protocol::storageGrowsWithArrivedBytes()
+{
+    // A frame declares 64 MiB, the limit, and its bytes arrive in 64 KiB reads: the
+    // storage holds room in proportion to what arrived, not to what was declared,
+    // and is not reallocated for every read.
+    constexpr std::size_t declared = 64 * 1024 * 1024;
+    constexpr std::size_t sent = 4 * 1024 * 1024;
+    constexpr std::size_t read = 64 * 1024;
+    ProtocolOptions options;
+    options.maxMessageSize = declared;
+    for (const std::size_t frameSize : {declared, sent}) {
+        RecordingStorage storage;
+        Protocol server = openProtocol(Role::Server, options);
+        server.setMessageStorage(&storage);
+        FrameHeader header;
+        header.opcode = Opcode::Binary;
+        header.masked = true;
+        header.maskKey = MaskKey{{0x37, 0xfa, 0x21, 0x3d}};
+        header.payloadLength = frameSize;
+        char encoded[MaxFrameHeaderSize];
+        std::string wire(encoded, encodeFrameHeader(header, encoded));
+        std::string payload(sent, '\0');
+        for (std::size_t i = 0; i < payload.size(); ++i)
+            payload[i] = static_cast<char>(i * 7 + i / 4096);
+        const std::size_t headerSize = wire.size();
+        wire += payload;
+        applyMask(wire.data() + headerSize, payload.size(), header.maskKey);
+
+        // The header and the first 100 payload bytes.
+        std::size_t offset = headerSize + 100;
+        QVERIFY(feed(server, wire.substr(0, offset)).empty());
+        QVERIFY2(storage.capacity() <= 64 * 1024, qPrintable(QString::number(storage.capacity())));
+        std::vector<Received> events;
+        while (offset < wire.size()) {
+            const std::string piece = wire.substr(offset, read);
+            offset += piece.size();
+            events = feed(server, piece);
+            const std::size_t arrived = offset - headerSize;
+            QVERIFY2(storage.capacity() <= std::max<std::size_t>(2 * arrived, 64 * 1024),
+                     qPrintable(QStringLiteral("%1 after %2").arg(storage.capacity()).arg(arrived)));
+        }
+        // Doubling from 64 KiB to 4 MiB: 7 reservations for 65 reads.
+        QVERIFY2(storage.reserves.size() <= 7, qPrintable(QString::number(storage.reserves.size())));
+        if (frameSize == sent) {
+            // Never more room than the frame needs.
+            QCOMPARE(storage.reserves.back(), sent);
+            QCOMPARE(events.size(), std::size_t(1));
+            QVERIFY(events.at(0).payload == payload);
+        } else {
+            QVERIFY(events.empty());
+            QCOMPARE(storage.bytes_.size(), sent);
+        }
+    }
+}
+
+void tst_Protocol::storageGrowsGeometricallyAcrossFragments()
+{
+    // 4 MiB in 64-byte fragments (Autobahn 9.3.1): the storage doubles, it does not
+    // grow (and copy the message so far) fragment by fragment.
+    RecordingStorage storage;
+    ProtocolOptions options;
+    options.maxMessageSize = 5 * 1024 * 1024;
+    Protocol server = openProtocol(Role::Server, options);
+    server.setMessageStorage(&storage);
+    constexpr std::size_t fragment = 64;
+    constexpr std::size_t size = 4 * 1024 * 1024;
+    std::string wire;
+    for (std::size_t offset = 0; offset < size; offset += fragment)
+        wire += clientFrame(offset == 0 ? Opcode::Binary : Opcode::Continuation, std::string(fragment, 'f'),
+                            offset + fragment == size);
+    const auto events = feed(server, wire, 65536);
+    QCOMPARE(events.size(), std::size_t(1));
+    QCOMPARE(events.at(0).payload.size(), size);
+    // 64 KiB doubling to 4 MiB, never more than the limit.
+    QVERIFY2(storage.reserves.size() <= 8, qPrintable(QString::number(storage.reserves.size())));
+    QVERIFY(storage.capacity() <= options.maxMessageSize);
 }
 
 // The same byte stream fed whole, in random pieces and a byte at a time must give
