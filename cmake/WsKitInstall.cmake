@@ -1,5 +1,5 @@
 # Installs the libraries, their headers and a CMake package with components:
-#   find_package(WsKit COMPONENTS Core Qt Qml)
+#   find_package(WsKit COMPONENTS Core Qt Qml HttpServer)
 # Each component finds only its own dependencies.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
@@ -23,7 +23,7 @@ if(TARGET wskit)
             LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
             RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
     install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/WsKit DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
-            FILES_MATCHING PATTERN "*.h" PATTERN "Core" EXCLUDE)
+            FILES_MATCHING PATTERN "*.h" PATTERN "Core" EXCLUDE PATTERN "HttpServer" EXCLUDE)
     install(FILES ${PROJECT_BINARY_DIR}/include/WsKit/wskit_export.h
             DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/WsKit)
     install(EXPORT WsKitQtTargets NAMESPACE WsKit:: DESTINATION ${WSKIT_CMAKE_DIR})
@@ -42,6 +42,18 @@ if(TARGET wskit_qml)
     install(FILES ${WSKIT_QML_BUILD_DIR}/WsKit/qmldir ${WSKIT_QML_BUILD_DIR}/WsKit/plugins.qmltypes
             DESTINATION ${WSKIT_INSTALL_QMLDIR}/WsKit)
     install(EXPORT WsKitQmlTargets NAMESPACE WsKit:: DESTINATION ${WSKIT_CMAKE_DIR})
+endif()
+
+if(TARGET wskit_httpserver)
+    list(APPEND WSKIT_INSTALLED_COMPONENTS HttpServer)
+    install(TARGETS wskit_httpserver EXPORT WsKitHttpServerTargets
+            ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+            LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+            RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+    install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/WsKit/HttpServer DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/WsKit)
+    install(FILES ${PROJECT_BINARY_DIR}/include/WsKit/HttpServer/wskithttpserver_export.h
+            DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/WsKit/HttpServer)
+    install(EXPORT WsKitHttpServerTargets NAMESPACE WsKit:: DESTINATION ${WSKIT_CMAKE_DIR})
 endif()
 
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/WsKitConfig.cmake.in

@@ -3,7 +3,7 @@
 wskit_packages=(
     build-essential cmake ninja-build clang libclang-rt-14-dev zlib1g-dev pkg-config
     qt6-base-dev qt6-declarative-dev qt6-declarative-dev-tools qml6-module-qttest qml6-module-qtquick
-    qml6-module-qtquick-window qt6-websockets-dev qml6-module-qtwebsockets
+    qml6-module-qtquick-window qt6-websockets-dev qml6-module-qtwebsockets qt6-httpserver-dev doxygen
     qml6-module-qtquick-controls qml6-module-qtquick-layouts qml6-module-qtquick-templates
     qml6-module-qtqml-workerscript
     libgl-dev libegl-dev libbenchmark-dev

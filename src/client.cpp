@@ -10,17 +10,6 @@
 
 namespace WsKit {
 
-namespace {
-
-// Errors that refuse one send and leave the connection as it was.
-bool isRefusedSend(Connection::Error error)
-{
-    return error == Connection::Error::SendAfterClose || error == Connection::Error::InvalidSend
-        || error == Connection::Error::WriteBufferFull;
-}
-
-} // namespace
-
 struct Client::Private {
     explicit Private(Client *client);
 
@@ -46,7 +35,7 @@ struct Client::Private {
     bool deactivate();
     void scheduleReconnect(bool afterStableConnection);
     // Sends with send(connection) on the current connection; false, with
-    // errorOccurred, when there is none.
+    // sendRefused, when there is none.
     template <typename Send>
     bool send(Send send);
 
@@ -128,7 +117,13 @@ void Client::Private::connectSignals(Connection *c)
                      [this](const QByteArray &payload, Connection::MessageType type) { deliver(payload, type); });
     QObject::connect(c, &Connection::messageChunkReceived, q, &Client::messageChunkReceived);
     QObject::connect(c, &Connection::pingReceived, q, &Client::pingReceived);
-    QObject::connect(c, &Connection::pong, q, &Client::pong);
+    QObject::connect(c, &Connection::sendRefused, q, &Client::sendRefused);
+    QObject::connect(c, &Connection::pongReceived, q, [this](qint64 elapsed, const QByteArray &payload) {
+        const QPointer<Client> guard(q);
+        Q_EMIT q->pongReceived(elapsed, payload);
+        if (guard)
+            Q_EMIT q->pong(elapsed, payload);
+    });
     QObject::connect(c, &Connection::bufferedAmountChanged, q, &Client::bufferedAmountChanged);
     QObject::connect(c, &Connection::sslErrors, q, &Client::sslErrors);
 }
@@ -147,11 +142,9 @@ void Client::Private::onOpened(Connection *c)
 void Client::Private::onError(Connection::Error newError, const QString &text)
 {
     const QPointer<Client> guard(q);
-    if (!isRefusedSend(newError)) {
-        setError(newError, text);
-        if (guard)
-            setStatus(Status::Error);
-    }
+    setError(newError, text);
+    if (guard)
+        setStatus(Status::Error);
     if (guard)
         Q_EMIT q->errorOccurred(newError, text);
 }
@@ -169,7 +162,7 @@ void Client::Private::onClosed(Connection *c, quint16 code, const QString &reaso
     if (guard && status != Status::Error)
         setStatus(Status::Closed);
     if (guard)
-        Q_EMIT q->closed(code, reason);
+        Q_EMIT q->closed(static_cast<Connection::CloseCode>(code), reason);
     // A URL that cannot be dialed will not become dialable by waiting.
     if (guard && active && !connection && policy.isEnabled() && error != Connection::Error::InvalidRequest)
         scheduleReconnect(stable);
@@ -245,7 +238,7 @@ template <typename Send>
 bool Client::Private::send(Send sendOn)
 {
     if (!connection) {
-        Q_EMIT q->errorOccurred(Connection::Error::InvalidSend, QStringLiteral("The client is not connected"));
+        Q_EMIT q->sendRefused(Connection::Error::InvalidSend, QStringLiteral("The client is not connected"));
         return false;
     }
     return sendOn(connection.data());

@@ -47,7 +47,7 @@ bool CompressionOptions::isEnabled() const
     return d->enabled;
 }
 
-void CompressionOptions::setEnabled(bool enabled)
+void CompressionOptions::setEnabled(bool enabled) &
 {
     d->enabled = enabled;
 }
@@ -57,7 +57,7 @@ int CompressionOptions::windowBits() const
     return d->windowBits;
 }
 
-void CompressionOptions::setWindowBits(int bits)
+void CompressionOptions::setWindowBits(int bits) &
 {
     d->windowBits = qBound(8, bits, 15);
 }
@@ -67,7 +67,7 @@ bool CompressionOptions::noContextTakeover() const
     return d->noContextTakeover;
 }
 
-void CompressionOptions::setNoContextTakeover(bool enabled)
+void CompressionOptions::setNoContextTakeover(bool enabled) &
 {
     d->noContextTakeover = enabled;
 }
@@ -77,7 +77,7 @@ int CompressionOptions::peerWindowBits() const
     return d->peerWindowBits;
 }
 
-void CompressionOptions::setPeerWindowBits(int bits)
+void CompressionOptions::setPeerWindowBits(int bits) &
 {
     d->peerWindowBits = qBound(8, bits, 15);
 }
@@ -87,7 +87,7 @@ bool CompressionOptions::peerNoContextTakeover() const
     return d->peerNoContextTakeover;
 }
 
-void CompressionOptions::setPeerNoContextTakeover(bool enabled)
+void CompressionOptions::setPeerNoContextTakeover(bool enabled) &
 {
     d->peerNoContextTakeover = enabled;
 }
@@ -97,7 +97,7 @@ int CompressionOptions::level() const
     return d->level;
 }
 
-void CompressionOptions::setLevel(int level)
+void CompressionOptions::setLevel(int level) &
 {
     d->level = qBound(0, level, 9);
 }
@@ -107,7 +107,7 @@ int CompressionOptions::memLevel() const
     return d->memLevel;
 }
 
-void CompressionOptions::setMemLevel(int memLevel)
+void CompressionOptions::setMemLevel(int memLevel) &
 {
     d->memLevel = qBound(1, memLevel, 9);
 }
@@ -117,7 +117,7 @@ qint64 CompressionOptions::threshold() const
     return d->threshold;
 }
 
-void CompressionOptions::setThreshold(qint64 bytes)
+void CompressionOptions::setThreshold(qint64 bytes) &
 {
     d->threshold = qMax<qint64>(0, bytes);
 }

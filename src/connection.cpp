@@ -179,6 +179,7 @@ void ConnectionPrivate::applyOptions()
     protocol.setStreamIncoming(options.isIncomingStreaming());
     protocol.setOutgoingFragmentSize(static_cast<std::size_t>(options.outgoingFragmentSize()));
     protocol.setCompressionThreshold(static_cast<std::size_t>(options.compression().threshold()));
+    protocol.setCompressionLevel(options.compression().level());
     if (state != Connection::State::Open)
         return;
     const auto keepAlive = options.keepAliveInterval();
@@ -257,10 +258,15 @@ bool ConnectionPrivate::dispatch(const Core::Event &event, const QPointer<Connec
         Q_EMIT q->pingReceived(payload);
         return !guard.isNull();
     }
-    case Type::Pong:
+    case Type::Pong: {
         m_pongTimer.stop();
-        Q_EMIT q->pong(m_sincePing.isValid() ? m_sincePing.elapsed() : -1, toByteArray(event.payload));
+        const qint64 elapsed = m_sincePing.isValid() ? m_sincePing.elapsed() : -1;
+        const QByteArray payload = toByteArray(event.payload);
+        Q_EMIT q->pongReceived(elapsed, payload);
+        if (guard)
+            Q_EMIT q->pong(elapsed, payload);
         return !guard.isNull();
+    }
     case Type::Close:
         peerCloseCode = event.closeCode;
         peerCloseReason = QString::fromUtf8(event.closeReason.data(), static_cast<qsizetype>(event.closeReason.size()));
@@ -290,11 +296,14 @@ bool ConnectionPrivate::dispatchMessage(const Core::Event &event, const QPointer
     static const QMetaMethod messageSignal = QMetaMethod::fromSignal(&Connection::messageReceived);
     static const QMetaMethod textSignal = QMetaMethod::fromSignal(&Connection::textMessageReceived);
     static const QMetaMethod binarySignal = QMetaMethod::fromSignal(&Connection::binaryMessageReceived);
+    static const QMetaMethod jsonSignal = QMetaMethod::fromSignal(&Connection::jsonMessageReceived);
 
     const Connection::MessageType type = fromCore(event.messageType);
+    const bool isText = type == Connection::MessageType::Text;
     const bool wantsMessage = q->isSignalConnected(messageSignal);
-    const bool wantsTyped = q->isSignalConnected(type == Connection::MessageType::Text ? textSignal : binarySignal);
-    if (!wantsMessage && !wantsTyped)
+    const bool wantsTyped = q->isSignalConnected(isText ? textSignal : binarySignal);
+    const bool wantsJson = isText && q->isSignalConnected(jsonSignal);
+    if (!wantsMessage && !wantsTyped && !wantsJson)
         return true; // nobody listens: skip the copy
     // Shared with the storage the core assembled it in, or one copy out of the
     // read buffer; every receiver shares it.
@@ -305,10 +314,16 @@ bool ConnectionPrivate::dispatchMessage(const Core::Event &event, const QPointer
         alive = !guard.isNull();
     }
     if (alive && wantsTyped) {
-        if (type == Connection::MessageType::Text)
+        if (isText)
             Q_EMIT q->textMessageReceived(QString::fromUtf8(payload));
         else
             Q_EMIT q->binaryMessageReceived(payload);
+        alive = !guard.isNull();
+    }
+    if (alive && wantsJson) {
+        QJsonParseError parseError;
+        const QJsonDocument document = QJsonDocument::fromJson(payload, &parseError);
+        Q_EMIT q->jsonMessageReceived(document, parseError);
         alive = !guard.isNull();
     }
     MessageStorage::recycle(std::move(payload));
@@ -442,7 +457,7 @@ void ConnectionPrivate::finish()
     const QPointer<Connection> guard(q);
     setState(Connection::State::Closed, guard);
     if (guard)
-        Q_EMIT q->closed(closeCode, closeReason);
+        Q_EMIT q->closed(static_cast<Connection::CloseCode>(closeCode), closeReason);
 }
 
 void ConnectionPrivate::setState(Connection::State newState, const QPointer<Connection> &guard)
@@ -464,9 +479,12 @@ bool ConnectionPrivate::report(Connection::Error newError, const QString &text)
     return !guard.isNull();
 }
 
-bool ConnectionPrivate::refuse(Connection::Error newError, const QString &text)
+bool ConnectionPrivate::refuse(Connection::Error refusal, const QString &text)
 {
-    report(newError, text);
+    // A refused send leaves the connection as it was, error() included.
+    qCDebug(lcConnection) << "send refused:" << text;
+    sendRefusal = refusal;
+    Q_EMIT q->sendRefused(refusal, text);
     return false;
 }
 
@@ -477,6 +495,8 @@ bool ConnectionPrivate::refuse(Core::Error coreError)
 
 bool ConnectionPrivate::checkOpen()
 {
+    // Every send passes here first: a refusal from an earlier send is history.
+    sendRefusal = Connection::Error::NoError;
     if (state == Connection::State::Connecting)
         return refuse(Connection::Error::InvalidSend, QStringLiteral("The connection is not open yet"));
     if (state == Connection::State::Closed)
@@ -716,7 +736,20 @@ ConnectionOptions Connection::options() const
 
 void Connection::setOptions(const ConnectionOptions &options)
 {
+    const bool wasEnabled = d->options.compression().isEnabled();
     d->options = options;
+    d->applyOptions();
+    // On an open connection, turning compression off or on is the same switch as
+    // setOutgoingCompressionEnabled(); what was negotiated stays.
+    if (options.compression().isEnabled() != wasEnabled)
+        setOutgoingCompressionEnabled(options.compression().isEnabled());
+}
+
+void Connection::setCompressionLevel(int level)
+{
+    CompressionOptions compression = d->options.compression();
+    compression.setLevel(level);
+    d->options.setCompression(compression);
     d->applyOptions();
 }
 
@@ -742,6 +775,11 @@ Connection::Error Connection::error() const
     return d->error;
 }
 
+Connection::Error Connection::sendRefusal() const
+{
+    return d->sendRefusal;
+}
+
 QString Connection::errorString() const
 {
     return d->errorString;
@@ -755,6 +793,11 @@ quint16 Connection::closeCode() const
 QString Connection::closeReason() const
 {
     return d->closeReason;
+}
+
+bool Connection::isUnexpectedCloseCode(quint16 code, const QList<quint16> &expected)
+{
+    return !expected.contains(code);
 }
 
 QString Connection::subprotocol() const

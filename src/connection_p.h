@@ -62,7 +62,7 @@ public:
     void applyOptions();
     void onTimer(int timerId);
 
-    // Records a refused send and reports it; always false. Emits: call last.
+    // Reports a refused send (sendRefused(); error() stays); always false. Emits: call last.
     bool refuse(Connection::Error error, const QString &text);
     bool refuse(Core::Error error);
 
@@ -80,6 +80,7 @@ public:
     bool outgoingCompression = true;
 
     Connection::Error error = Connection::Error::NoError;
+    Connection::Error sendRefusal = Connection::Error::NoError; // why the latest send was refused
     QString errorString;
     quint16 closeCode = 0;
     QString closeReason;

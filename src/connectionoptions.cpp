@@ -57,7 +57,7 @@ qint64 ConnectionOptions::maxMessageSize() const
     return d->maxMessageSize;
 }
 
-void ConnectionOptions::setMaxMessageSize(qint64 bytes)
+void ConnectionOptions::setMaxMessageSize(qint64 bytes) &
 {
     d->maxMessageSize = qMax<qint64>(0, bytes);
 }
@@ -67,7 +67,7 @@ qint64 ConnectionOptions::maxBufferedAmount() const
     return d->maxBufferedAmount;
 }
 
-void ConnectionOptions::setMaxBufferedAmount(qint64 bytes)
+void ConnectionOptions::setMaxBufferedAmount(qint64 bytes) &
 {
     d->maxBufferedAmount = qMax<qint64>(0, bytes);
 }
@@ -77,7 +77,7 @@ qint64 ConnectionOptions::outgoingFragmentSize() const
     return d->outgoingFragmentSize;
 }
 
-void ConnectionOptions::setOutgoingFragmentSize(qint64 bytes)
+void ConnectionOptions::setOutgoingFragmentSize(qint64 bytes) &
 {
     d->outgoingFragmentSize = qMax<qint64>(0, bytes);
 }
@@ -87,7 +87,7 @@ bool ConnectionOptions::isIncomingStreaming() const
     return d->incomingStreaming;
 }
 
-void ConnectionOptions::setIncomingStreaming(bool streaming)
+void ConnectionOptions::setIncomingStreaming(bool streaming) &
 {
     d->incomingStreaming = streaming;
 }
@@ -97,7 +97,7 @@ std::chrono::milliseconds ConnectionOptions::closeTimeout() const
     return d->closeTimeout;
 }
 
-void ConnectionOptions::setCloseTimeout(std::chrono::milliseconds timeout)
+void ConnectionOptions::setCloseTimeout(std::chrono::milliseconds timeout) &
 {
     d->closeTimeout = qMax(std::chrono::milliseconds{0}, timeout);
 }
@@ -107,7 +107,7 @@ std::chrono::milliseconds ConnectionOptions::idleTimeout() const
     return d->idleTimeout;
 }
 
-void ConnectionOptions::setIdleTimeout(std::chrono::milliseconds timeout)
+void ConnectionOptions::setIdleTimeout(std::chrono::milliseconds timeout) &
 {
     d->idleTimeout = qMax(std::chrono::milliseconds{0}, timeout);
 }
@@ -117,7 +117,7 @@ std::chrono::milliseconds ConnectionOptions::keepAliveInterval() const
     return d->keepAliveInterval;
 }
 
-void ConnectionOptions::setKeepAliveInterval(std::chrono::milliseconds interval)
+void ConnectionOptions::setKeepAliveInterval(std::chrono::milliseconds interval) &
 {
     d->keepAliveInterval = qMax(std::chrono::milliseconds{0}, interval);
 }
@@ -127,7 +127,7 @@ std::chrono::milliseconds ConnectionOptions::pongTimeout() const
     return d->pongTimeout;
 }
 
-void ConnectionOptions::setPongTimeout(std::chrono::milliseconds timeout)
+void ConnectionOptions::setPongTimeout(std::chrono::milliseconds timeout) &
 {
     d->pongTimeout = qMax(std::chrono::milliseconds{0}, timeout);
 }
@@ -137,7 +137,7 @@ std::chrono::milliseconds ConnectionOptions::writeTimeout() const
     return d->writeTimeout;
 }
 
-void ConnectionOptions::setWriteTimeout(std::chrono::milliseconds timeout)
+void ConnectionOptions::setWriteTimeout(std::chrono::milliseconds timeout) &
 {
     d->writeTimeout = qMax(std::chrono::milliseconds{0}, timeout);
 }
@@ -147,7 +147,7 @@ CompressionOptions ConnectionOptions::compression() const
     return d->compression;
 }
 
-void ConnectionOptions::setCompression(const CompressionOptions &compression)
+void ConnectionOptions::setCompression(const CompressionOptions &compression) &
 {
     d->compression = compression;
 }

@@ -189,7 +189,7 @@ QStringList Dialer::subprotocols() const
     return d->subprotocols;
 }
 
-void Dialer::setSubprotocols(const QStringList &subprotocols)
+void Dialer::setSubprotocols(const QStringList &subprotocols) &
 {
     d->subprotocols = subprotocols;
 }
@@ -199,7 +199,7 @@ QSslConfiguration Dialer::sslConfiguration() const
     return d->sslConfiguration;
 }
 
-void Dialer::setSslConfiguration(const QSslConfiguration &configuration)
+void Dialer::setSslConfiguration(const QSslConfiguration &configuration) &
 {
     d->sslConfiguration = configuration;
 }
@@ -209,7 +209,7 @@ QNetworkProxy Dialer::proxy() const
     return d->proxy;
 }
 
-void Dialer::setProxy(const QNetworkProxy &proxy)
+void Dialer::setProxy(const QNetworkProxy &proxy) &
 {
     d->proxy = proxy;
 }
@@ -219,7 +219,7 @@ QNetworkCookieJar *Dialer::cookieJar() const
     return d->cookieJar;
 }
 
-void Dialer::setCookieJar(QNetworkCookieJar *jar)
+void Dialer::setCookieJar(QNetworkCookieJar *jar) &
 {
     d->cookieJar = jar;
 }
@@ -229,7 +229,7 @@ std::chrono::milliseconds Dialer::handshakeTimeout() const
     return d->handshakeTimeout;
 }
 
-void Dialer::setHandshakeTimeout(std::chrono::milliseconds timeout)
+void Dialer::setHandshakeTimeout(std::chrono::milliseconds timeout) &
 {
     d->handshakeTimeout = timeout;
 }
@@ -239,7 +239,7 @@ qsizetype Dialer::maxHeadSize() const
     return d->maxHeadSize;
 }
 
-void Dialer::setMaxHeadSize(qsizetype bytes)
+void Dialer::setMaxHeadSize(qsizetype bytes) &
 {
     d->maxHeadSize = bytes;
 }
@@ -249,7 +249,7 @@ ConnectionOptions Dialer::connectionOptions() const
     return d->connectionOptions;
 }
 
-void Dialer::setConnectionOptions(const ConnectionOptions &options)
+void Dialer::setConnectionOptions(const ConnectionOptions &options) &
 {
     d->connectionOptions = options;
 }

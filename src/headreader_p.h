@@ -16,4 +16,9 @@ namespace WsKit {
 // Connection reads.
 void readHead(QIODevice *socket, Core::HttpHeadParser &parser);
 
+// The same without taking anything out of the socket: feeds parser the bytes after
+// the first `parsed` ones and advances `parsed` by what it used. The request stays
+// in the socket for whoever answers it.
+void peekHead(QIODevice *socket, Core::HttpHeadParser &parser, qint64 &parsed);
+
 } // namespace WsKit

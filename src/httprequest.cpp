@@ -1,6 +1,7 @@
 #include "httprequest_p.h"
 
 #include <QtCore/QUrl>
+#include <QtNetwork/QSslSocket>
 
 namespace WsKit {
 
@@ -28,6 +29,18 @@ HttpRequest::HttpRequest(const Core::HttpRequestHead &head)
 {
     d->head = head;
     d->host = toByteArray(head.headers.value("Host").value_or(std::string_view()));
+}
+
+HttpRequest::HttpRequest(const Core::HttpRequestHead &head, const QTcpSocket *socket)
+    : HttpRequest(head)
+{
+    d->peerAddress = d->socketPeerAddress = socket->peerAddress();
+    d->peerPort = d->socketPeerPort = socket->peerPort();
+    const auto *sslSocket = qobject_cast<const QSslSocket *>(socket);
+    if (sslSocket && sslSocket->isEncrypted()) {
+        d->sslConfiguration = sslSocket->sslConfiguration();
+        d->secure = true;
+    }
 }
 
 HttpRequest::HttpRequest(const HttpRequest &other)
@@ -98,6 +111,36 @@ bool HttpRequest::hasHeader(const QByteArray &name) const
     return d->head.headers.contains(view(name));
 }
 
+QList<QNetworkCookie> HttpRequest::cookies() const
+{
+    // RFC 6265 §5.4: "name=value" pairs separated by "; ". Pairs without '=' are
+    // not cookies and are skipped.
+    QList<QNetworkCookie> cookies;
+    for (const auto &[name, value] : d->head.headers.fields()) {
+        if (!Core::equalsIgnoringCase(name, "Cookie"))
+            continue;
+        const QList<QByteArray> pairs = toByteArray(value).split(';');
+        for (const QByteArray &pair : pairs) {
+            const qsizetype equals = pair.indexOf('=');
+            const QByteArray cookieName = pair.left(equals).trimmed();
+            if (equals <= 0 || cookieName.isEmpty())
+                continue;
+            cookies.append(QNetworkCookie(cookieName, pair.mid(equals + 1).trimmed()));
+        }
+    }
+    return cookies;
+}
+
+QByteArray HttpRequest::cookie(const QByteArray &name) const
+{
+    const QList<QNetworkCookie> all = cookies();
+    for (const QNetworkCookie &candidate : all) {
+        if (candidate.name() == name)
+            return candidate.value();
+    }
+    return {};
+}
+
 QHostAddress HttpRequest::peerAddress() const
 {
     return d->peerAddress;
@@ -108,6 +151,16 @@ quint16 HttpRequest::peerPort() const
     return d->peerPort;
 }
 
+QHostAddress HttpRequest::socketPeerAddress() const
+{
+    return d->socketPeerAddress;
+}
+
+quint16 HttpRequest::socketPeerPort() const
+{
+    return d->socketPeerPort;
+}
+
 bool HttpRequest::isSecure() const
 {
     return d->secure;
@@ -116,6 +169,11 @@ bool HttpRequest::isSecure() const
 QByteArray HttpRequest::host() const
 {
     return d->host;
+}
+
+QSslConfiguration HttpRequest::sslConfiguration() const
+{
+    return d->sslConfiguration;
 }
 
 const Core::HttpRequestHead &HttpRequest::head() const

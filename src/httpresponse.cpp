@@ -1,4 +1,5 @@
 #include <WsKit/Core/handshake.h>
+#include <WsKit/Core/http.h>
 #include <WsKit/httpresponse.h>
 
 namespace WsKit {
@@ -82,8 +83,17 @@ QByteArray HttpResponse::toByteArray(bool withBody) const
     const std::string_view reason = Core::httpReasonPhrase(d->statusCode);
     QByteArray bytes = "HTTP/1.1 " + QByteArray::number(d->statusCode) + ' '
         + QByteArray(reason.data(), static_cast<qsizetype>(reason.size())) + "\r\n";
-    for (const auto &[name, value] : std::as_const(d->headers))
+    for (const auto &[name, value] : std::as_const(d->headers)) {
+        // The framing fields are ours (added below); a field that is not a token and
+        // a clean value could split the head, so it is left out.
+        if (name.compare("Content-Length", Qt::CaseInsensitive) == 0
+            || name.compare("Connection", Qt::CaseInsensitive) == 0
+            || name.compare("Transfer-Encoding", Qt::CaseInsensitive) == 0
+            || !Core::isHttpToken({name.constData(), std::size_t(name.size())})
+            || !Core::isHttpFieldValue({value.constData(), std::size_t(value.size())}))
+            continue;
         bytes += name + ": " + value + "\r\n";
+    }
     // Every answer ends the connection: the server speaks HTTP only to hand out a
     // page or refuse an upgrade, so it does not keep connections alive.
     bytes += "Content-Length: " + QByteArray::number(d->body.size()) + "\r\nConnection: close\r\n\r\n";

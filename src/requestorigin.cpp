@@ -4,7 +4,7 @@
 
 #include <WsKit/Core/forwarded.h>
 
-#include <QtNetwork/QSslSocket>
+#include <QtNetwork/QTcpSocket>
 
 namespace WsKit {
 
@@ -66,13 +66,9 @@ bool TrustedProxies::contains(const QHostAddress &address) const
 
 HttpRequest receivedRequest(const Core::HttpRequestHead &head, const QTcpSocket &socket, const TrustedProxies &proxies)
 {
-    HttpRequest request(head);
+    HttpRequest request(head, &socket);
     HttpRequest::Private &origin = *request.d;
-    origin.peerAddress = socket.peerAddress();
-    origin.peerPort = socket.peerPort();
-    const auto *tls = qobject_cast<const QSslSocket *>(&socket);
-    origin.secure = tls && tls->isEncrypted();
-    if (!proxies.contains(origin.peerAddress))
+    if (!proxies.contains(origin.socketPeerAddress))
         return request; // what anyone else says about where a request came from counts for nothing
 
     const Core::ForwardedClient client = Core::resolveForwarded(head.headers, [&proxies](std::string_view address) {

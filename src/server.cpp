@@ -4,6 +4,7 @@
 #include "headreader_p.h"
 #include "listener_p.h"
 #include "logging_p.h"
+#include "pendingupgrade_p.h"
 
 #include <WsKit/Core/closecode.h>
 #include <WsKit/Core/handshake.h>
@@ -29,6 +30,14 @@ constexpr qint64 ReservedDescriptors = 128;
 // Logging of events an attacker can repeat at will is aggregated over this period.
 constexpr std::chrono::seconds LogPeriod{10};
 
+// Unread bytes past this stay in the kernel: a client cannot make us buffer more
+// than a head's worth before it is answered. Heads are peeked, not read, so one
+// byte more must fit to see a head that is too large.
+qint64 headReadBufferSize(qsizetype maxHeadSize)
+{
+    return qMax<qint64>(maxHeadSize + 1, 16 * 1024);
+}
+
 QByteArray errorResponse(int status, std::string_view body)
 {
     const std::string response = Core::buildErrorResponse(status, body);
@@ -46,9 +55,7 @@ HandshakeReader::HandshakeReader(ServerPrivate *server, QTcpSocket *socket)
     , m_parser(Core::HttpHeadParser::Kind::Request, static_cast<std::size_t>(server->maxHeadSize))
     , m_timeout(static_cast<int>(server->handshakeTimeout.count()))
 {
-    // Unread bytes past this stay in the kernel: a client cannot make us buffer
-    // more than a head's worth before it is answered.
-    m_socket->setReadBufferSize(qMax<qint64>(server->maxHeadSize, 16 * 1024));
+    m_socket->setReadBufferSize(headReadBufferSize(server->maxHeadSize));
     m_timer.start(m_timeout, this);
     connect(m_socket, &QIODevice::readyRead, this, &HandshakeReader::readHead);
     connect(m_socket, &QAbstractSocket::disconnected, this, [this] { m_socket->deleteLater(); });
@@ -68,7 +75,8 @@ void HandshakeReader::readHead()
         m_socket->skip(m_socket->bytesAvailable());
         return;
     }
-    WsKit::readHead(m_socket, m_parser);
+    // Peeked: a request that goes to the HTTP socket handler stays in the socket.
+    peekHead(m_socket, m_parser, m_headSize);
     switch (m_parser.status()) {
     case Core::HttpHeadParser::Status::NeedMore:
         return;
@@ -163,7 +171,9 @@ void ServerPrivate::accept(qintptr descriptor)
         });
         tls->startServerEncryption();
     }
-    if (readers.size() <= maxPendingHandshakes)
+    // Upgrades waiting for their decision count, but only sockets still reading
+    // their head make room.
+    if (readers.size() + deciding.size() <= maxPendingHandshakes)
         return;
     // Full: the oldest socket of the busiest peer makes room, so a flood from one
     // address cannot lock out the others, and never the newcomer alone.
@@ -201,6 +211,20 @@ void ServerPrivate::route(HandshakeReader *reader, const HttpRequest &request)
     QTcpSocket *socket = reader->socket();
     const bool isUpgrade = Core::isWebSocketUpgrade(request.head())
         && (webSocketPaths.isEmpty() || webSocketPaths.contains(request.path()));
+    if (!isUpgrade && httpSocketHandler) {
+        // The handler gets the socket with the request unread; from here on it
+        // reads it and times it, so nothing of ours may touch it.
+        socket->setReadBufferSize(0);
+        const QPointer<HandshakeReader> alive(reader);
+        if (httpSocketHandler(socket, request)) {
+            qCDebug(lcServer) << request.method() << request.target() << "-> HTTP socket handler";
+            delete alive.data();
+            return;
+        }
+        if (!alive)
+            return;
+        socket->setReadBufferSize(headReadBufferSize(maxHeadSize)); // declined: ours again
+    }
     if (!isUpgrade) {
         HttpResponse response(404);
         if (httpHandler)
@@ -211,33 +235,41 @@ void ServerPrivate::route(HandshakeReader *reader, const HttpRequest &request)
         reader->reply(response.toByteArray(request.method() != "HEAD"));
         return;
     }
-    if (connections.size() >= maxConnections) {
+    // Upgrades still being decided count: each may become a connection.
+    if (connections.size() + deciding.size() >= maxConnections) {
         qCWarning(lcServer) << "connection limit reached; refusing" << request.peerAddress();
         reader->reply(errorResponse(503, "Too many connections"));
         Q_EMIT q->handshakeFailed(503, QStringLiteral("Too many connections"));
         return;
     }
 
+    socket->skip(reader->headSize()); // the Upgrader reads on after the head
     delete reader; // the socket belongs to the upgrade from here on
+    deciding.append(socket);
     Upgrader effective = upgrader;
-    int failedStatus = 0;
-    QString failedReason;
-    Connection *connection = nullptr;
-    {
-        // Learn why an upgrade failed without replacing the user's error handler.
-        effective.setErrorHandler([this, &failedStatus, &failedReason](const HttpRequest &failed, int status,
-                                                                       const QString &reason) {
-            if (const auto &handler = upgrader.errorHandler())
-                handler(failed, status, reason);
-            failedStatus = status;
-            failedReason = reason;
-        });
-        connection = effective.upgrade(socket, request, q);
-    }
-    if (!connection) {
-        Q_EMIT q->handshakeFailed(failedStatus, failedReason);
+    // The handshake timeout bounds the decision too.
+    effective.setDecisionTimeout(qMin(upgrader.decisionTimeout(), handshakeTimeout));
+    const QPointer<Server> guard(q);
+    // Learn why an upgrade failed without replacing the user's error handler.
+    effective.setErrorHandler([guard, handler = upgrader.errorHandler()](const HttpRequest &failed, int status,
+                                                                         const QString &reason) {
+        if (handler)
+            handler(failed, status, reason);
+        if (guard)
+            Q_EMIT guard->handshakeFailed(status, reason);
+    });
+    // The request as resolved here: behind a trusted proxy, from the client it forwarded.
+    PendingUpgrade::start(socket, request, effective, q, [guard, socket](Connection *connection) {
+        if (guard)
+            guard->d->upgraded(socket, connection);
+    });
+}
+
+void ServerPrivate::upgraded(QTcpSocket *socket, Connection *connection)
+{
+    deciding.removeOne(socket);
+    if (!connection)
         return;
-    }
     connections.append(connection);
     QObject::connect(connection, &Connection::closed, q, [this, connection] {
         if (connection->parent() == q)
@@ -405,6 +437,11 @@ void Server::setHttpHandler(HttpHandler handler)
     d->httpHandler = std::move(handler);
 }
 
+void Server::setHttpSocketHandler(HttpSocketHandler handler)
+{
+    d->httpSocketHandler = std::move(handler);
+}
+
 qsizetype Server::maxHeadSize() const
 {
     return d->maxHeadSize;
@@ -477,6 +514,9 @@ void Server::shutdown(std::chrono::milliseconds deadline)
     stopListening();
     for (HandshakeReader *reader : d->readers.readers())
         reader->drop(QStringLiteral("The server is shutting down"));
+    // Upgrades waiting for a decision end as if their clients went away.
+    for (QTcpSocket *socket : QList<QTcpSocket *>(d->deciding))
+        socket->abort();
     if (!d->shutdownTimer) {
         d->shutdownTimer = new QTimer(this);
         d->shutdownTimer->setSingleShot(true);

@@ -40,6 +40,8 @@ public:
     qint64 descriptorsWanted() const;
     // The request head on reader's socket is complete: upgrade it or answer it.
     void route(HandshakeReader *reader, const HttpRequest &request);
+    // The upgrade of socket ended: connection is open, or nullptr when refused.
+    void upgraded(QTcpSocket *socket, Connection *connection);
     void readerGone(HandshakeReader *reader);
     void connectionGone(Connection *connection);
     void checkShutdownFinished();
@@ -52,6 +54,7 @@ public:
     Upgrader upgrader;
     QStringList webSocketPaths;
     Server::HttpHandler httpHandler;
+    Server::HttpSocketHandler httpSocketHandler;
     qsizetype maxHeadSize = Server::DefaultMaxHeadSize;
     std::chrono::milliseconds handshakeTimeout = Server::DefaultHandshakeTimeout;
     int maxPendingHandshakes = Server::DefaultMaxPendingHandshakes;
@@ -61,6 +64,7 @@ public:
     LogThrottle droppedLog;
     LogThrottle pausedLog;
     QElapsedTimer pausedFor;
+    QList<QTcpSocket *> deciding; // upgrades waiting for the Upgrader's decision
     QList<Connection *> connections;
     QTimer *shutdownTimer = nullptr;
     bool shuttingDown = false;
@@ -76,6 +80,8 @@ public:
     ~HandshakeReader() override;
 
     QTcpSocket *socket() const { return m_socket; }
+    // Bytes of the request head, still in the socket (peeked, not read).
+    qint64 headSize() const { return m_headSize; }
     // The server is going away: stop reporting to it.
     void detach() { m_server = nullptr; }
     // Sends an HTTP answer; the handshake timeout bounds its delivery too.
@@ -91,6 +97,7 @@ private:
     ServerPrivate *m_server;
     QTcpSocket *m_socket;
     Core::HttpHeadParser m_parser;
+    qint64 m_headSize = 0;
     QBasicTimer m_timer;
     int m_timeout; // ms
     bool m_answered = false;

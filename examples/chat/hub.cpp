@@ -98,7 +98,7 @@ void Hub::broadcast(const WsKit::PreparedMessage &message)
     QList<Connection *> tooSlow;
     for (const Member &member : std::as_const(m_members)) {
         if (!member.connection->sendPrepared(message)
-            && member.connection->error() == Connection::Error::WriteBufferFull)
+            && member.connection->sendRefusal() == Connection::Error::WriteBufferFull)
             tooSlow.append(member.connection);
     }
     if (tooSlow.isEmpty())

@@ -56,7 +56,7 @@ void Session::send(const QString &type, const QJsonValue &text)
     // Refused when the page cannot take more: a command that writes faster than the
     // page reads would otherwise pile its output up in our memory.
     if (!m_connection->sendJson(QJsonDocument(message))
-        && m_connection->error() == Connection::Error::WriteBufferFull)
+        && m_connection->sendRefusal() == Connection::Error::WriteBufferFull)
         m_connection->close(1008, QStringLiteral("The command writes faster than the page reads"));
 }
 

@@ -59,7 +59,7 @@ void FileWatcher::check()
     for (Connection *page : std::as_const(m_pages)) {
         // A page that has not taken the last versions yet gets no newer one until it
         // did; it is dropped rather than let its backlog grow.
-        if (!page->sendPrepared(m_current) && page->error() == Connection::Error::WriteBufferFull)
+        if (!page->sendPrepared(m_current) && page->sendRefusal() == Connection::Error::WriteBufferFull)
             page->close(1008, QStringLiteral("The page does not keep up"));
     }
 }

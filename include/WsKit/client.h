@@ -154,12 +154,12 @@ public Q_SLOTS:
     /// one with the closing handshake (closed() follows), one being dialed at once
     /// (closed(1006)). Nothing reconnects afterwards. False when the code or reason
     /// cannot be sent (Connection::close()); the client then stays as it was.
-    bool close(quint16 code = 1000, const QString &reason = {});
+    bool close(quint16 code = Connection::CloseCodeNormal, const QString &reason = {});
     /// Becomes inactive and drops the connection at once, without closing handshake.
     void abort();
 
     /// Sends a text message on the open connection. Each send returns true when the
-    /// message was queued; false, with errorOccurred(), when it was refused: no open
+    /// message was queued; false, with sendRefused(), when it was refused: no open
     /// connection (InvalidSend), or the Connection refused it.
     bool sendText(const QString &text);
     /// Sends a text message given as UTF-8 (checked).
@@ -170,7 +170,7 @@ public Q_SLOTS:
     bool sendMessage(const QByteArray &payload, WsKit::Connection::MessageType type);
     /// Sends the document as a compact text message.
     bool sendJson(const QJsonDocument &document);
-    /// Sends a ping; pong() reports the round-trip time when the answer arrives.
+    /// Sends a ping; pongReceived() reports the round-trip time when the answer arrives.
     bool ping(const QByteArray &payload = {});
     /// Sends an unsolicited pong.
     bool sendPong(const QByteArray &payload = {});
@@ -202,14 +202,19 @@ Q_SIGNALS:
     /// The peer's ping arrived (and was answered, unless a ping handler says otherwise).
     void pingReceived(const QByteArray &payload);
     /// A pong arrived; elapsed is the round-trip time in ms since our latest ping, -1 without one.
+    void pongReceived(qint64 elapsed, const QByteArray &payload);
+    /// The same as pongReceived(), under its former name.
     void pong(qint64 elapsed, const QByteArray &payload);
     /// bufferedAmount() changed.
     void bufferedAmountChanged(qint64 bytes);
     /// A connection ended, once per dialed connection (see Connection::closed()),
     /// including a dial that failed (1006).
-    void closed(quint16 code, const QString &reason);
-    /// An attempt or connection failed, or a send was refused (see Connection::Error).
+    void closed(WsKit::Connection::CloseCode code, const QString &reason);
+    /// An attempt or connection failed (see Connection::Error).
     void errorOccurred(WsKit::Connection::Error error, const QString &errorString);
+    /// A send (or close()) was refused and nothing was sent; status() and error()
+    /// are unchanged (see Connection::sendRefused()).
+    void sendRefused(WsKit::Connection::Error error, const QString &errorString);
     /// wss: verifying the server failed; call ignoreSslErrors() from the slot to go on.
     void sslErrors(const QList<QSslError> &errors);
     /// After a loss, the client will dial again in delay (attempt counts from 1 since

@@ -1,5 +1,6 @@
 #pragma once
-// Header fields of an HTTP message head, in arrival order, as raw bytes.
+/// @file
+/// Header fields of an HTTP message head, in arrival order, as raw bytes.
 
 #include <QtCore/QByteArray>
 #include <QtCore/QList>
@@ -7,6 +8,7 @@
 
 namespace WsKit {
 
+/// Header fields as (name, value) pairs, in the order they were sent or are to be sent.
 using HttpHeaderList = QList<QPair<QByteArray, QByteArray>>;
 
 } // namespace WsKit

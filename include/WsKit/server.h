@@ -1,7 +1,8 @@
 #pragma once
-// A WebSocket server on one port: accepts TCP (or TLS) connections, reads each
-// request head under a size limit and a timeout, hands upgrade requests to its
-// Upgrader and other requests to an HTTP handler, and emits newConnection().
+/// @file
+/// A WebSocket server on one port: accepts TCP (or TLS) connections, reads each
+/// request head under a size limit and a timeout, hands upgrade requests to its
+/// Upgrader and other requests to an HTTP handler, and emits newConnection().
 
 #include <WsKit/upgrader.h>
 #include <WsKit/wskit_export.h>
@@ -17,6 +18,7 @@
 
 QT_BEGIN_NAMESPACE
 class QSslConfiguration;
+class QTcpSocket;
 QT_END_NAMESPACE
 
 namespace WsKit {
@@ -26,30 +28,51 @@ class HttpRequest;
 class HttpResponse;
 class ServerPrivate;
 
+/// A WebSocket server on one port: accepts connections, reads request heads under
+/// limits, upgrades through its Upgrader and announces open connections (see
+/// docs/qt-layer.md).
 class WSKIT_EXPORT Server : public QObject
 {
     Q_OBJECT
+    /// Whether the server accepts connections.
     Q_PROPERTY(bool listening READ isListening NOTIFY listeningChanged)
+    /// How many connections are open.
     Q_PROPERTY(int connectionCount READ connectionCount NOTIFY connectionCountChanged)
 
 public:
+    /// 8 KiB: the largest request head by default.
     static constexpr qsizetype DefaultMaxHeadSize = 8 * 1024;
+    /// 10 s: from accepting a socket to a complete request head, by default.
     static constexpr std::chrono::milliseconds DefaultHandshakeTimeout{10000};
+    /// The most sockets accepted and not yet upgraded or answered, by default.
     static constexpr int DefaultMaxPendingHandshakes = 256;
+    /// The most open connections, by default.
     static constexpr int DefaultMaxConnections = 10000;
+    /// How long shutdown() waits for connections to close, by default.
     static constexpr std::chrono::milliseconds DefaultShutdownDeadline{5000};
 
-    // Answers a request that is not a WebSocket upgrade. The response starts as
-    // 404; the server sends it and closes the connection. Runs in the server's thread.
+    /// Answers a request that is not a WebSocket upgrade. The response starts as
+    /// 404; the server sends it and closes the connection. Runs in the server's thread.
     using HttpHandler = std::function<void(const HttpRequest &request, HttpResponse &response)>;
+    /// Takes over a connection whose first request is not a WebSocket upgrade, with
+    /// that request (and whatever followed it) still unread in socket, e.g. to hand
+    /// it to Qt HTTP Server (bindHttpServer() in WsKit::HttpServer). Returns true when
+    /// it took the socket: it reads, answers, times and deletes it from then on.
+    /// Returns false to have the HTTP handler answer instead. Runs in the server's
+    /// thread.
+    using HttpSocketHandler = std::function<bool(QTcpSocket *socket, const HttpRequest &request)>;
 
+    /// A server that does not listen yet.
     explicit Server(QObject *parent = nullptr);
+    /// Stops listening and deletes the connections that are still its children.
     ~Server() override;
 
-    // With a TLS configuration (certificate and key) set before listen(), the
-    // server speaks wss: TLS starts on every accepted socket.
+    /// With a TLS configuration (certificate and key) set before listen(), the
+    /// server speaks wss: TLS starts on every accepted socket.
     void setSslConfiguration(const QSslConfiguration &configuration);
+    /// The TLS configuration; null for a plain server.
     QSslConfiguration sslConfiguration() const;
+    /// Whether the server speaks TLS (wss, https).
     bool isSecure() const;
 
     /// Starts listening on address and port (0: any free port).
@@ -59,41 +82,59 @@ public:
     /// need (plus 128 for everything else), and warns when it cannot. Returns false
     /// with errorString() when the address cannot be used.
     bool listen(const QHostAddress &address = QHostAddress::Any, quint16 port = 0);
-    // Stops accepting; open connections and pending handshakes go on.
+    /// Stops accepting; open connections and pending handshakes go on.
     void stopListening();
+    /// Whether the server accepts connections.
     bool isListening() const;
+    /// The address listened on.
     QHostAddress serverAddress() const;
+    /// The port listened on (the one chosen, when listen() was given 0).
     quint16 serverPort() const;
+    /// Why listen() failed.
     QString errorString() const;
 
+    /// The handshake policy applied to upgrade requests (a copy: change it and set
+    /// it back with setUpgrader()).
     Upgrader upgrader() const;
+    /// Sets upgrader().
     void setUpgrader(const Upgrader &upgrader);
 
-    // Paths (without query) where upgrade requests are accepted; an upgrade
-    // request elsewhere gets 404. Empty (the default): every path.
+    /// Paths (without query) where upgrade requests are accepted; an upgrade
+    /// request elsewhere gets 404. Empty (the default): every path.
     QStringList webSocketPaths() const;
+    /// Sets webSocketPaths().
     void setWebSocketPaths(const QStringList &paths);
 
-    // An empty function restores the default (404 Not Found).
+    /// Sets the handler of requests that are not upgrades; an empty function
+    /// restores the default (404 Not Found).
     void setHttpHandler(HttpHandler handler);
+    /// Sets the handler that may take over connections whose first request is not an
+    /// upgrade, consulted before the HTTP handler; an empty function (the default)
+    /// hands every such request to the HTTP handler.
+    void setHttpSocketHandler(HttpSocketHandler handler);
 
-    // Largest request head (431 past it).
+    /// Largest request head (431 past it).
     qsizetype maxHeadSize() const;
+    /// Sets maxHeadSize().
     void setMaxHeadSize(qsizetype bytes);
-    // Time from accepting a socket (including TLS) to a complete request head, and
-    // again for sending an HTTP answer; the socket is aborted after it.
+    /// Time from accepting a socket (including TLS) to a complete request head, and
+    /// again for sending an HTTP answer; the socket is aborted after it.
     std::chrono::milliseconds handshakeTimeout() const;
+    /// Sets handshakeTimeout().
     void setHandshakeTimeout(std::chrono::milliseconds timeout);
-    /// Most sockets accepted but not yet upgraded or answered.
+    /// Most sockets accepted but not yet upgraded or answered; an upgrade waiting
+    /// for its decision (Upgrader::setDecisionHandler()) counts.
     ///
     /// When a socket arrives and the limit is reached, the oldest pending socket of
     /// the peer holding the most (an IPv4 address, or an IPv6 /64 network) is
     /// dropped to make room: a flood from one address displaces only its own
     /// sockets, and every newcomer gets its chance (docs/qt-layer.md).
     int maxPendingHandshakes() const;
+    /// Sets maxPendingHandshakes().
     void setMaxPendingHandshakes(int count);
-    // Open connections; an upgrade request past it gets 503.
+    /// Open connections; an upgrade request past it gets 503.
     int maxConnections() const;
+    /// Sets maxConnections().
     void setMaxConnections(int count);
 
     /// Sets the reverse proxies whose word on who a client is gets believed.
@@ -104,12 +145,19 @@ public:
     /// X-Forwarded-For, X-Forwarded-Proto and X-Forwarded-Host, or, when the request
     /// has none of those, from Forwarded (RFC 7239). The forwarding chain is walked
     /// from the nearest hop and believed only as far as its hops are trusted too, so
-    /// entries a client wrote itself count for nothing. HttpRequest::peerAddress(),
-    /// peerPort(), isSecure() and host(), Connection::peerAddress() and peerPort(),
-    /// the default origin check and the server's log then speak of the client. The
-    /// fields of any other peer are ignored. Empty (the default): nobody is trusted.
-    /// Returns false, changing nothing, when an entry is neither an address nor a
-    /// network. docs/deployment.md has the rules and an nginx configuration.
+    /// entries a client wrote itself count for nothing.
+    ///
+    /// The request that the HTTP handler, the HTTP socket handler, the origin check,
+    /// the decision handler and the error handler receive then speaks of the client
+    /// (HttpRequest::peerAddress(), peerPort(), isSecure() and host()), and so do
+    /// Connection::peerAddress() and peerPort(), the default origin check and the
+    /// server's log; HttpRequest::socketPeerAddress() still names the proxy. A
+    /// connection handed to Qt HTTP Server (bindHttpServer()) is read by it anew:
+    /// its QHttpServerRequest::remoteAddress() is the proxy, and the forwarded fields
+    /// reach it as plain header fields. The fields of any other peer are ignored.
+    /// Empty (the default): nobody is trusted. Returns false, changing nothing, when
+    /// an entry is neither an address nor a network. docs/deployment.md has the rules
+    /// and an nginx configuration.
     bool setTrustedProxies(const QStringList &proxies);
     /// The trusted proxies, as set.
     QStringList trustedProxies() const;
@@ -118,21 +166,26 @@ public:
     /// (or memory); see acceptPaused().
     bool isAcceptPaused() const;
 
+    /// How many connections are open.
     int connectionCount() const;
+    /// The open connections.
     QList<Connection *> connections() const;
 
-    // Stops listening, aborts pending handshakes, closes every connection with 1001
-    // and aborts those still open at the deadline; shutdownFinished() follows once
-    // every connection has closed.
+    /// Stops listening, aborts pending handshakes, closes every connection with 1001
+    /// and aborts those still open at the deadline; shutdownFinished() follows once
+    /// every connection has closed.
     void shutdown(std::chrono::milliseconds deadline = DefaultShutdownDeadline);
 
 Q_SIGNALS:
-    // connection is open and a child of the server. The server deletes it (later)
-    // after its closed() signal unless it was given another parent.
+    /// A connection opened; it is a child of the server.
+    ///
+    /// The server deletes it (later) after its closed() signal unless it was given
+    /// another parent.
     void newConnection(WsKit::Connection *connection);
-    // An upgrade request refused with an HTTP error status, or a socket dropped
-    // before its request head was complete (status 0).
+    /// An upgrade request refused with an HTTP error status, or a socket dropped
+    /// before its request head was complete (status 0).
     void handshakeFailed(int status, const QString &reason);
+    /// isListening() changed.
     void listeningChanged(bool listening);
     /// Accepting stopped because accept failed for lack of resources (usually the
     /// descriptor limit: reason says). Connections wait in the listen backlog;
@@ -140,7 +193,9 @@ Q_SIGNALS:
     void acceptPaused(const QString &reason);
     /// A retry succeeded after acceptPaused(): connections are accepted again.
     void acceptResumed();
+    /// connectionCount() changed.
     void connectionCountChanged(int count);
+    /// After shutdown(): the last connection has closed.
     void shutdownFinished();
 
 private:

@@ -34,6 +34,8 @@ class DeflateCodec::Deflater
 {
 public:
     z_stream stream{};
+    int level = 0;
+    int strategy = Z_DEFAULT_STRATEGY;
 
     // A raw deflater (RFC 7692 §7.2.1) whose distances fit the given window.
     static std::unique_ptr<Deflater> create(const DeflateTuning &tuning, std::uint8_t windowBits)
@@ -46,12 +48,34 @@ public:
         // with a lower ratio (about 0.6 on text) rather than declining compression.
         const bool huffmanOnly = windowBits == 8;
         auto deflater = std::make_unique<Deflater>();
+        deflater->level = tuning.level;
+        deflater->strategy = huffmanOnly ? Z_HUFFMAN_ONLY : Z_DEFAULT_STRATEGY;
         if (deflateInit2(&deflater->stream, tuning.level, Z_DEFLATED, huffmanOnly ? -9 : -int(windowBits),
-                         tuning.memLevel, huffmanOnly ? Z_HUFFMAN_ONLY : Z_DEFAULT_STRATEGY)
+                         tuning.memLevel, deflater->strategy)
             != Z_OK)
             return nullptr;
         deflater->m_initialized = true;
         return deflater;
+    }
+
+    // Switches to newLevel between two messages. The previous message ended with a
+    // sync flush, so zlib holds no pending input and has nothing to emit for the
+    // switch; whatever it might emit is appended to out all the same, where it
+    // precedes the next message's data in the same stream.
+    bool changeLevel(int newLevel, std::string &out)
+    {
+        constexpr std::size_t Room = 64;
+        const std::size_t before = out.size();
+        out.resize(before + Room);
+        stream.avail_in = 0;
+        stream.next_out = bytes(out.data() + before);
+        stream.avail_out = uInt(Room);
+        const int result = deflateParams(&stream, newLevel, strategy);
+        out.resize(before + Room - stream.avail_out);
+        if (result != Z_OK)
+            return false;
+        level = newLevel;
+        return true;
     }
 
     ~Deflater()
@@ -187,6 +211,13 @@ DeflateCodec::DeflateCodec(Role role, const DeflateParameters &parameters, const
 
 DeflateCodec::~DeflateCodec() = default;
 
+void DeflateCodec::setLevel(int level) noexcept
+{
+    // A deflater that exists switches when its next message begins; one created
+    // later starts with the new level.
+    m_tuning.level = std::clamp(level, 0, 9);
+}
+
 Error DeflateCodec::compress(std::string_view data, bool last, std::string &out)
 {
     if (!m_deflater) {
@@ -196,6 +227,12 @@ Error DeflateCodec::compress(std::string_view data, bool last, std::string &out)
     }
     z_stream &stream = m_deflater->stream;
     const std::size_t start = out.size();
+    if (!m_compressing && m_deflater->level != m_tuning.level && !m_deflater->changeLevel(m_tuning.level, out)) {
+        m_deflater.reset();
+        out.resize(start);
+        return Error::CompressionFailed;
+    }
+    m_compressing = !last;
 
     // Every piece ends with a sync flush, so each frame's payload inflates on its own
     // as soon as it arrives (streamed messages are not held back in the deflater).

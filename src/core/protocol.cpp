@@ -132,6 +132,13 @@ void Protocol::setAutoCloseReply(bool enabled) noexcept { d->options.autoCloseRe
 void Protocol::setOutgoingFragmentSize(std::size_t bytes) noexcept { d->options.outgoingFragmentSize = bytes; }
 void Protocol::setCompressionThreshold(std::size_t bytes) noexcept { d->options.compressionThreshold = bytes; }
 
+void Protocol::setCompressionLevel(int level) noexcept
+{
+    d->options.deflateTuning.level = level;
+    if (d->deflate)
+        d->deflate->setLevel(level);
+}
+
 void Protocol::open(const std::optional<DeflateParameters> &deflate)
 {
     if (d->state != State::Connecting)

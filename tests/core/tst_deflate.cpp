@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <initializer_list>
+#include <map>
 #include <new>
 #include <string>
 #include <vector>
@@ -158,6 +159,9 @@ private slots:
     void inflaterResetWithoutPeerTakeover();
     void fragmentedMessages_data();
     void fragmentedMessages();
+    void levelChangesBetweenMessages_data();
+    void levelChangesBetweenMessages();
+    void levelChangeWaitsForMessageEnd();
     void emptyMessages();
     void emptyLastFragment();
     void windowBits8_data();
@@ -467,6 +471,78 @@ void TestDeflate::fragmentedMessages()
             QCOMPARE(byteByByte.decompress(joined.substr(i, 1), i + 1 == joined.size(), 0, byteOut), Error::None);
         QVERIFY(byteOut == message);
     }
+}
+
+void TestDeflate::levelChangesBetweenMessages_data()
+{
+    QTest::addColumn<bool>("noContextTakeover");
+    QTest::addColumn<int>("windowBits");
+
+    for (bool noTakeover : {false, true}) {
+        for (int windowBits : {15, 8})
+            QTest::addRow("%s window %d", noTakeover ? "no takeover" : "takeover", windowBits)
+                << noTakeover << windowBits;
+    }
+}
+
+void TestDeflate::levelChangesBetweenMessages()
+{
+    QFETCH(bool, noContextTakeover);
+    QFETCH(int, windowBits);
+
+    DeflateParameters parameters = noContextTakeover ? noTakeoverFor(Role::Server) : DeflateParameters{};
+    parameters.serverMaxWindowBits = std::uint8_t(windowBits);
+    DeflateTuning tuning;
+    tuning.level = 9;
+    DeflateCodec sender(Role::Server, parameters, tuning);
+    DeflateCodec receiver(Role::Client, parameters);
+
+    // The same text at each level, so the sizes compare; the window of earlier
+    // messages stays in use across the changes.
+    const std::string message = text(100000, 21);
+    std::map<int, std::size_t> sizes;
+    for (int level : {9, 0, 1, 9, 6, 0, 1}) {
+        sender.setLevel(level);
+        QCOMPARE(sender.level(), level);
+        const std::string compressed = compressMessage(sender, message);
+        std::string out;
+        QCOMPARE(receiver.decompress(compressed, true, 0, out), Error::None);
+        QVERIFY(out == message);
+        sizes[level] = compressed.size();
+    }
+    // Level 0 stores the bytes; the others compress them.
+    QVERIFY2(sizes[0] >= message.size(), QByteArray::number(qulonglong(sizes[0])).constData());
+    QVERIFY(sizes[1] < message.size() * 3 / 4);
+    QVERIFY(sizes[9] < message.size() * 3 / 4);
+    sender.setLevel(42);
+    QCOMPARE(sender.level(), 9);
+}
+
+void TestDeflate::levelChangeWaitsForMessageEnd()
+{
+    DeflateTuning tuning;
+    tuning.level = 9;
+    DeflateCodec sender(Role::Client, {}, tuning);
+    DeflateCodec receiver(Role::Server, {});
+    const std::string piece = text(50000, 22);
+
+    // A change between two pieces of a message applies from the next message.
+    std::string first;
+    std::string second;
+    QCOMPARE(sender.compress(piece, false, first), Error::None);
+    sender.setLevel(0);
+    QCOMPARE(sender.compress(piece, true, second), Error::None);
+    QVERIFY(second.size() < piece.size() / 2);
+    std::string out;
+    QCOMPARE(receiver.decompress(first, false, 0, out), Error::None);
+    QCOMPARE(receiver.decompress(second, true, 0, out), Error::None);
+    QVERIFY(out == piece + piece);
+
+    const std::string stored = compressMessage(sender, piece);
+    QVERIFY(stored.size() >= piece.size());
+    out.clear();
+    QCOMPARE(receiver.decompress(stored, true, 0, out), Error::None);
+    QVERIFY(out == piece);
 }
 
 void TestDeflate::emptyMessages()

@@ -24,7 +24,7 @@ struct InteropServer {
                                      connection->sendMessage(payload, type);
                              });
             // Tells the client our ping came back.
-            QObject::connect(connection, &Connection::pong, connection,
+            QObject::connect(connection, &Connection::pongReceived, connection,
                              [connection](qint64, const QByteArray &payload) { connection->sendTextUtf8("pong:" + payload); });
             QObject::connect(connection, &Connection::closed, &server, [this](quint16 code, const QString &reason) {
                 closes.append({code, reason});

@@ -38,6 +38,13 @@ inline QByteArray toBytes(std::string_view bytes)
     return QByteArray(bytes.data(), static_cast<qsizetype>(bytes.size()));
 }
 
+// The first field with this name in a response head the server sent; null if none.
+inline QByteArray headerValue(const Core::HttpResponseHead &response, std::string_view name)
+{
+    const auto value = response.headers.value(name);
+    return value ? toBytes(*value) : QByteArray();
+}
+
 // One frame on the wire, masked as a client must (or not, to break the rule).
 struct Frame {
     Core::Opcode opcode = Core::Opcode::Text;

@@ -4,9 +4,13 @@
 #include "testclient.h"
 
 #include <WsKit/connection.h>
+#include <WsKit/httprequest.h>
 #include <WsKit/server.h>
 
 #include <QtCore/QPointer>
+#include <QtNetwork/QTcpServer>
+
+#include <functional>
 
 namespace TestClient {
 
@@ -33,6 +37,33 @@ struct TestServer {
 
     Server server;
     QList<QPointer<Connection>> connections;
+};
+
+// A program without Server: a bare QTcpServer that reads each request head
+// itself and hands the socket and the request to onHead, which upgrades it.
+struct HeadReadingListener {
+    HeadReadingListener()
+    {
+        QObject::connect(&listener, &QTcpServer::newConnection, &listener, [this] {
+            QTcpSocket *socket = listener.nextPendingConnection();
+            QObject::connect(socket, &QIODevice::readyRead, &listener, [this, socket] {
+                Core::HttpHeadParser parser(Core::HttpHeadParser::Kind::Request);
+                const QByteArray head = socket->readAll();
+                std::size_t consumed = 0;
+                if (parser.parse(head.constData(), std::size_t(head.size()), consumed)
+                    != Core::HttpHeadParser::Status::Complete)
+                    return;
+                socket->disconnect(&listener);
+                onHead(socket, HttpRequest(parser.request()));
+            });
+        });
+    }
+
+    bool listen() { return listener.listen(QHostAddress::LocalHost); }
+    quint16 port() const { return listener.serverPort(); }
+
+    QTcpServer listener;
+    std::function<void(QTcpSocket *socket, const HttpRequest &request)> onHead;
 };
 
 } // namespace TestClient

@@ -159,6 +159,16 @@ Core::DeflateConfig offer(bool serverNoContextTakeover = false, bool clientNoCon
     return config;
 }
 
+// Starts fixture and returns its side of client's connection, compressed as
+// offer() asks; nullptr when that failed.
+Connection *openCompressed(TestServer &fixture, Client &client)
+{
+    if (!fixture.listen() || !client.connectTo(fixture.port()) || client.upgradeCompressed(offer()) != 101
+        || !QTest::qWaitFor([&] { return !fixture.connections.isEmpty(); }, Wait))
+        return nullptr;
+    return fixture.connections.first();
+}
+
 QByteArray extensionsOf(const Core::HttpResponseHead &response)
 {
     return toBytes(response.headers.combinedValue("Sec-WebSocket-Extensions"));
@@ -185,6 +195,7 @@ private Q_SLOTS:
     void contextTakeover();
     void threshold();
     void outgoingSwitch();
+    void levelChangesOnOpenConnection();
     void messageWriterStreamsCompressed();
     void incomingStreamingInflates();
     void notNegotiated();
@@ -507,12 +518,9 @@ void tst_Compression::threshold()
 {
     TestServer fixture;
     configure(fixture, server().options(100));
-    QVERIFY(fixture.listen());
     Client client;
-    QVERIFY(client.connectTo(fixture.port()));
-    QCOMPARE(client.upgradeCompressed(offer()), 101);
-    QTRY_COMPARE_WITH_TIMEOUT(fixture.connections.size(), 1, Wait);
-    Connection *connection = fixture.connections.first();
+    Connection *connection = openCompressed(fixture, client);
+    QVERIFY(connection);
     QCOMPARE(connection->negotiatedCompression().threshold(), qint64(100));
 
     const QByteArray under(99, 'a');
@@ -545,12 +553,9 @@ void tst_Compression::outgoingSwitch()
 {
     TestServer fixture;
     configure(fixture, server().options(0));
-    QVERIFY(fixture.listen());
     Client client;
-    QVERIFY(client.connectTo(fixture.port()));
-    QCOMPARE(client.upgradeCompressed(offer()), 101);
-    QTRY_COMPARE_WITH_TIMEOUT(fixture.connections.size(), 1, Wait);
-    Connection *connection = fixture.connections.first();
+    Connection *connection = openCompressed(fixture, client);
+    QVERIFY(connection);
     QSignalSpy changed(connection, &Connection::outgoingCompressionEnabledChanged);
     QVERIFY(connection->isOutgoingCompressionEnabled());
 
@@ -583,18 +588,72 @@ void tst_Compression::outgoingSwitch()
     QVERIFY(isCompressed(frames.at(4)));
 }
 
+void tst_Compression::levelChangesOnOpenConnection()
+{
+    TestServer fixture;
+    configure(fixture, server().options(0));
+    Client client;
+    Connection *connection = openCompressed(fixture, client);
+    QVERIFY(connection);
+    QCOMPARE(connection->negotiatedCompression().level(), CompressionOptions::DefaultLevel);
+    QSignalSpy changed(connection, &Connection::outgoingCompressionEnabledChanged);
+
+    // Distinct feeds, so the window of earlier messages does not hide the level.
+    const QByteArray first = jsonFeed(200);
+    QByteArray second = jsonFeed(200);
+    second.replace("user", "name");
+    QByteArray third = jsonFeed(200);
+    third.replace("user", "nick");
+    QVERIFY(connection->sendTextUtf8(first));
+    connection->setCompressionLevel(0); // stored blocks from the next message
+    QCOMPARE(connection->negotiatedCompression().level(), 0);
+    QCOMPARE(connection->options().compression().level(), 0);
+    QVERIFY(connection->sendTextUtf8(second));
+    // Through setOptions too, as a new level there is meant.
+    WsKit::ConnectionOptions options = connection->options();
+    CompressionOptions compression = options.compression();
+    compression.setLevel(9);
+    options.setCompression(compression);
+    connection->setOptions(options);
+    QCOMPARE(connection->negotiatedCompression().level(), 9);
+    QVERIFY(connection->sendTextUtf8(third));
+    // Off and on again through setOptions.
+    compression.setEnabled(false);
+    options.setCompression(compression);
+    connection->setOptions(options);
+    QVERIFY(!connection->isOutgoingCompressionEnabled());
+    QVERIFY(connection->sendTextUtf8(first));
+    compression.setEnabled(true);
+    options.setCompression(compression);
+    connection->setOptions(options);
+    QVERIFY(connection->isOutgoingCompressionEnabled());
+    QCOMPARE(changed.size(), 2);
+    QVERIFY(connection->sendTextUtf8(second));
+
+    for (const QByteArray &expected : {first, second, third, first, second})
+        QCOMPARE(client.nextMessage().payload, expected);
+    const QList<WireFrame> frames = serverFrames(client.raw);
+    QCOMPARE(frames.size(), 5);
+    QVERIFY(isCompressed(frames.at(0)));
+    QVERIFY(frames.at(0).payload.size() < first.size() / 4);
+    QVERIFY(isCompressed(frames.at(1)));
+    QVERIFY2(frames.at(1).payload.size() >= second.size(), QByteArray::number(frames.at(1).payload.size()));
+    QVERIFY(isCompressed(frames.at(2)));
+    QVERIFY(frames.at(2).payload.size() < third.size() / 4);
+    QVERIFY(!isCompressed(frames.at(3)));
+    QCOMPARE(frames.at(3).payload, first);
+    QVERIFY(isCompressed(frames.at(4)));
+}
+
 void tst_Compression::messageWriterStreamsCompressed()
 {
     // Every piece goes out at once as one frame that inflates on its own; RSV1 marks
     // the first frame only (RFC 7692 §6.1).
     TestServer fixture;
     configure(fixture, server().options(CompressionOptions::DefaultThreshold));
-    QVERIFY(fixture.listen());
     Client client;
-    QVERIFY(client.connectTo(fixture.port()));
-    QCOMPARE(client.upgradeCompressed(offer()), 101);
-    QTRY_COMPARE_WITH_TIMEOUT(fixture.connections.size(), 1, Wait);
-    Connection *connection = fixture.connections.first();
+    Connection *connection = openCompressed(fixture, client);
+    QVERIFY(connection);
 
     QByteArray whole;
     WsKit::MessageWriter writer = connection->beginMessage(Connection::MessageType::Text);
@@ -622,12 +681,9 @@ void tst_Compression::incomingStreamingInflates()
 {
     TestServer fixture;
     configure(fixture, server().options(0), 0, true);
-    QVERIFY(fixture.listen());
     Client client;
-    QVERIFY(client.connectTo(fixture.port()));
-    QCOMPARE(client.upgradeCompressed(offer()), 101);
-    QTRY_COMPARE_WITH_TIMEOUT(fixture.connections.size(), 1, Wait);
-    Connection *connection = fixture.connections.first();
+    Connection *connection = openCompressed(fixture, client);
+    QVERIFY(connection);
     QByteArray assembled;
     bool ended = false;
     QObject::connect(connection, &Connection::messageChunkReceived, connection,

@@ -5,12 +5,18 @@
 #include "testserver.h"
 
 #include <WsKit/connection.h>
+#include <WsKit/dialer.h>
 #include <WsKit/server.h>
 
+#include <QtCore/QJsonArray>
 #include <QtCore/QJsonDocument>
 #include <QtCore/QJsonObject>
+#include <QtCore/QMetaEnum>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
+
+#include <type_traits>
+#include <utility>
 
 using namespace TestClient;
 using Type = WsKit::Core::Event::Type;
@@ -31,6 +37,20 @@ Connection *listenAndAccept(TestServer &fixture, Client &client, const WsKit::Co
     return fixture.accept(client);
 }
 
+// A setter called on a temporary (a copy a getter returned) would change nothing:
+// the value types refuse it at compile time and take variables only.
+constexpr auto setsOptions = [](auto &&policy) -> decltype(std::forward<decltype(policy)>(policy).setConnectionOptions({})) {};
+constexpr auto setsLevel = [](auto &&options) -> decltype(std::forward<decltype(options)>(options).setLevel(9)) {};
+constexpr auto setsSize = [](auto &&options) -> decltype(std::forward<decltype(options)>(options).setMaxMessageSize(1)) {};
+static_assert(!std::is_invocable_v<decltype(setsOptions), WsKit::Upgrader>);
+static_assert(std::is_invocable_v<decltype(setsOptions), WsKit::Upgrader &>);
+static_assert(!std::is_invocable_v<decltype(setsOptions), WsKit::Dialer>);
+static_assert(std::is_invocable_v<decltype(setsOptions), WsKit::Dialer &>);
+static_assert(!std::is_invocable_v<decltype(setsLevel), WsKit::CompressionOptions>);
+static_assert(std::is_invocable_v<decltype(setsLevel), WsKit::CompressionOptions &>);
+static_assert(!std::is_invocable_v<decltype(setsSize), WsKit::ConnectionOptions>);
+static_assert(std::is_invocable_v<decltype(setsSize), WsKit::ConnectionOptions &>);
+
 // The connection failed: errorOccurred(error) once, and closed(code) once.
 void expectFailed(const QSignalSpy &closed, const QSignalSpy &errors, int code, Connection::Error error)
 {
@@ -50,6 +70,7 @@ private Q_SLOTS:
     void messagesBothWays();
     void textSignalCarriesQString();
     void sendJson();
+    void receiveJson();
     void sendTextUtf8IsValidated();
     void fragmentedMessageWithInterleavedPing();
     void pingAndPong();
@@ -58,6 +79,8 @@ private Q_SLOTS:
     void peerClosesFirst();
     void weCloseFirst();
     void customCloseHandler();
+    void closeCodesRoundTrip();
+    void unexpectedCloseCodes();
     void closeRefusesBadCodes();
     void sendAfterClose();
     void closeTimeout();
@@ -140,6 +163,38 @@ void tst_Connection::sendJson()
     QCOMPARE(message.payload, QByteArray(R"({"n":1})"));
 }
 
+void tst_Connection::receiveJson()
+{
+    TestServer fixture;
+    Client client;
+    Connection *connection = listenAndAccept(fixture, client);
+    QVERIFY(connection);
+    QSignalSpy json(connection, &Connection::jsonMessageReceived);
+    QSignalSpy errors(connection, &Connection::errorOccurred);
+    client.sendText(R"({"user":"ann","n":[1,2]})");
+    client.sendText(R"({"user": "ann", "n": [1, 2)");
+    client.sendBinary(R"({"binary":true})"); // only text messages are parsed
+    client.sendText("[]");
+    QTRY_COMPARE_WITH_TIMEOUT(json.size(), 3, Wait);
+
+    const auto document = json.at(0).at(0).value<QJsonDocument>();
+    QCOMPARE(json.at(0).at(1).value<QJsonParseError>().error, QJsonParseError::NoError);
+    QCOMPARE(document.object().value(QStringLiteral("user")).toString(), QStringLiteral("ann"));
+    QCOMPARE(document.object().value(QStringLiteral("n")).toArray().size(), 2);
+
+    // Not JSON: the error says why and where, and the document is null.
+    const auto broken = json.at(1).at(1).value<QJsonParseError>();
+    QVERIFY(broken.error != QJsonParseError::NoError);
+    QVERIFY(!broken.errorString().isEmpty());
+    QVERIFY(broken.offset > 0);
+    QVERIFY(json.at(1).at(0).value<QJsonDocument>().isNull());
+
+    QVERIFY(json.at(2).at(0).value<QJsonDocument>().isArray());
+    // A message that is not JSON is the application's business, not a failure.
+    QCOMPARE(errors.size(), 0);
+    QCOMPARE(connection->state(), Connection::State::Open);
+}
+
 void tst_Connection::sendTextUtf8IsValidated()
 {
     TestServer fixture;
@@ -147,12 +202,18 @@ void tst_Connection::sendTextUtf8IsValidated()
     Connection *connection = listenAndAccept(fixture, client);
     QVERIFY(connection);
     QSignalSpy errors(connection, &Connection::errorOccurred);
+    QSignalSpy refused(connection, &Connection::sendRefused);
     QVERIFY(!connection->sendTextUtf8("\xc3\x28"));
-    QCOMPARE(errors.size(), 1);
-    QCOMPARE(errors.at(0).at(0).value<Connection::Error>(), Connection::Error::InvalidSend);
-    QCOMPARE(connection->error(), Connection::Error::InvalidSend);
+    QCOMPARE(refused.size(), 1);
+    QCOMPARE(refused.at(0).at(0).value<Connection::Error>(), Connection::Error::InvalidSend);
+    // A refusal is no error of the connection; sendRefusal() says why on the spot.
+    QCOMPARE(errors.size(), 0);
+    QCOMPARE(connection->error(), Connection::Error::NoError);
+    QVERIFY(connection->errorString().isEmpty());
+    QCOMPARE(connection->sendRefusal(), Connection::Error::InvalidSend);
     QVERIFY(!connection->sendMessage("\xed\xa0\x80", Connection::MessageType::Text)); // a surrogate
     QVERIFY(connection->sendTextUtf8("\xc3\xa9"));
+    QCOMPARE(connection->sendRefusal(), Connection::Error::NoError); // the latest send went out
     // Only the valid text went out; the connection is still open.
     QCOMPARE(client.nextMessage().payload, QByteArray("\xc3\xa9"));
     QCOMPARE(connection->state(), Connection::State::Open);
@@ -183,7 +244,8 @@ void tst_Connection::pingAndPong()
     Connection *connection = listenAndAccept(fixture, client);
     QVERIFY(connection);
     QSignalSpy pings(connection, &Connection::pingReceived);
-    QSignalSpy pongs(connection, &Connection::pong);
+    QSignalSpy pongs(connection, &Connection::pongReceived);
+    QSignalSpy formerPongs(connection, &Connection::pong); // the former name still works
 
     // An unsolicited pong: there was no ping of ours to time it against.
     client.sendFrame({WsKit::Core::Opcode::Pong, "beat"});
@@ -202,10 +264,12 @@ void tst_Connection::pingAndPong()
     QTRY_COMPARE_WITH_TIMEOUT(pongs.size(), 2, Wait);
     QVERIFY(pongs.at(1).at(0).toLongLong() >= 0);
     QCOMPARE(pongs.at(1).at(1).toByteArray(), QByteArray("xyz"));
+    QCOMPARE(formerPongs.size(), 2);
+    QCOMPARE(formerPongs.at(1), pongs.at(1));
 
-    QSignalSpy errors(connection, &Connection::errorOccurred);
+    QSignalSpy refused(connection, &Connection::sendRefused);
     QVERIFY(!connection->ping(QByteArray(126, 'p')));
-    QCOMPARE(errors.at(0).at(0).value<Connection::Error>(), Connection::Error::InvalidSend);
+    QCOMPARE(refused.at(0).at(0).value<Connection::Error>(), Connection::Error::InvalidSend);
 }
 
 void tst_Connection::customPingHandler()
@@ -314,18 +378,93 @@ void tst_Connection::customCloseHandler()
     QCOMPARE(closed.at(0).at(0).toInt(), int(CloseCode::GoingAway));
 }
 
+void tst_Connection::closeCodesRoundTrip()
+{
+    TestServer fixture;
+    QVERIFY(fixture.listen());
+    QList<Connection::CloseCode> codes;
+    QList<quint16> numbers;
+    QObject::connect(&fixture.server, &WsKit::Server::newConnection, &fixture.server, [&](Connection *connection) {
+        // Receivers may take the enum or the number.
+        QObject::connect(connection, &Connection::closed, connection,
+                         [&](Connection::CloseCode code) { codes.append(code); });
+        QObject::connect(connection, &Connection::closed, connection,
+                         [&, connection](quint16 code) { numbers.append(code == connection->closeCode() ? code : 0); });
+    });
+
+    // A named code from our side, a private-use code from the peer's.
+    Client first;
+    Connection *connection = fixture.accept(first);
+    QVERIFY(connection);
+    QVERIFY(connection->close(Connection::CloseCodePolicyViolation, QStringLiteral("rules")));
+    const Event sent = first.waitFor(Type::Close);
+    QCOMPARE(int(sent.closeCode), 1008);
+    QCOMPARE(sent.closeReason, QByteArray("rules"));
+    QTRY_COMPARE_WITH_TIMEOUT(codes.size(), 1, Wait);
+    QCOMPARE(codes.at(0), Connection::CloseCodePolicyViolation);
+
+    Client second;
+    connection = fixture.accept(second);
+    QVERIFY(connection);
+    QSignalSpy closed(connection, &Connection::closed);
+    second.sendClose(4321, "app code");
+    QTRY_COMPARE_WITH_TIMEOUT(closed.size(), 1, Wait);
+    QCOMPARE(codes.at(1), Connection::CloseCode(4321));
+    QCOMPARE(quint16(codes.at(1)), quint16(4321));
+    QCOMPARE(closed.at(0).at(0).value<Connection::CloseCode>(), Connection::CloseCode(4321));
+    QCOMPARE(closed.at(0).at(0).toInt(), 4321);
+    QCOMPARE(closed.at(0).at(1).toString(), QStringLiteral("app code"));
+    QCOMPARE(numbers, (QList<quint16>{1008, 4321}));
+    // The enum names the codes it knows, for logs.
+    QCOMPARE(QMetaEnum::fromType<Connection::CloseCode>().valueToKey(Connection::CloseCodeGoingAway),
+             "CloseCodeGoingAway");
+}
+
+void tst_Connection::unexpectedCloseCodes()
+{
+    const QList<quint16> expected{Connection::CloseCodeNormal, Connection::CloseCodeGoingAway};
+    QVERIFY(!Connection::isUnexpectedCloseCode(Connection::CloseCodeNormal, expected));
+    QVERIFY(!Connection::isUnexpectedCloseCode(1001, expected));
+    QVERIFY(Connection::isUnexpectedCloseCode(Connection::CloseCodeAbnormal, expected));
+    QVERIFY(Connection::isUnexpectedCloseCode(4000, expected));
+    QVERIFY(!Connection::isUnexpectedCloseCode(4000, {4000}));
+    QVERIFY(Connection::isUnexpectedCloseCode(1000, {}));
+
+    // As used on a real close: a peer that vanished is unexpected, a goodbye is not.
+    TestServer fixture;
+    QVERIFY(fixture.listen());
+    QList<bool> unexpected;
+    QObject::connect(&fixture.server, &WsKit::Server::newConnection, &fixture.server, [&](Connection *connection) {
+        QObject::connect(connection, &Connection::closed, connection, [&](quint16 code) {
+            unexpected.append(Connection::isUnexpectedCloseCode(code, expected));
+        });
+    });
+    Client polite;
+    QVERIFY(fixture.accept(polite));
+    polite.sendClose(Connection::CloseCodeGoingAway);
+    QTRY_COMPARE_WITH_TIMEOUT(unexpected.size(), 1, Wait);
+    {
+        Client vanishing;
+        QVERIFY(fixture.accept(vanishing));
+        vanishing.socket.abort();
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(unexpected.size(), 2, Wait);
+    QCOMPARE(unexpected, (QList<bool>{false, true}));
+}
+
 void tst_Connection::closeRefusesBadCodes()
 {
     TestServer fixture;
     Client client;
     Connection *connection = listenAndAccept(fixture, client);
     QVERIFY(connection);
-    QSignalSpy errors(connection, &Connection::errorOccurred);
+    QSignalSpy refused(connection, &Connection::sendRefused);
     QVERIFY(!connection->close(999));
     QVERIFY(!connection->close(CloseCode::AbnormalClosure));
     QVERIFY(!connection->close(CloseCode::Normal, QString(124, QLatin1Char('r'))));
-    QCOMPARE(errors.size(), 3);
-    for (const auto &error : errors)
+    QCOMPARE(refused.size(), 3);
+    QCOMPARE(connection->error(), Connection::Error::NoError);
+    for (const auto &error : refused)
         QCOMPARE(error.at(0).value<Connection::Error>(), Connection::Error::InvalidSend);
     QCOMPARE(connection->state(), Connection::State::Open);
     QVERIFY(connection->sendText(QStringLiteral("still open")));
@@ -338,13 +477,13 @@ void tst_Connection::sendAfterClose()
     Client client;
     Connection *connection = listenAndAccept(fixture, client);
     QVERIFY(connection);
-    QSignalSpy errors(connection, &Connection::errorOccurred);
+    QSignalSpy refused(connection, &Connection::sendRefused);
     QVERIFY(connection->close());
     QVERIFY(!connection->sendText(QStringLiteral("late")));
     QVERIFY(!connection->ping());
     QVERIFY(!connection->close());
-    QCOMPARE(errors.size(), 3);
-    for (const auto &error : errors)
+    QCOMPARE(refused.size(), 3);
+    for (const auto &error : refused)
         QCOMPARE(error.at(0).value<Connection::Error>(), Connection::Error::SendAfterClose);
     QCOMPARE(client.waitFor(Type::Close).type, Type::Close);
     QVERIFY(client.waitForDisconnected());
@@ -469,7 +608,7 @@ void tst_Connection::keepAliveGetsPongs()
     Client client;
     Connection *connection = listenAndAccept(fixture, client, options);
     QVERIFY(connection);
-    QSignalSpy pongs(connection, &Connection::pong);
+    QSignalSpy pongs(connection, &Connection::pongReceived);
     QTRY_VERIFY_WITH_TIMEOUT(pongs.size() >= 3, Wait);
     QCOMPARE(connection->state(), Connection::State::Open);
     QVERIFY(pongs.at(0).at(0).toLongLong() >= 0);
@@ -547,7 +686,7 @@ void tst_Connection::messageWriter()
     Client client;
     Connection *connection = listenAndAccept(fixture, client);
     QVERIFY(connection);
-    QSignalSpy errors(connection, &Connection::errorOccurred);
+    QSignalSpy errors(connection, &Connection::sendRefused);
     {
         WsKit::MessageWriter writer = connection->beginMessage(Connection::MessageType::Text);
         QVERIFY(writer.isOpen());
@@ -645,7 +784,8 @@ void tst_Connection::slowReaderHitsBufferLimit()
     Client client;
     Connection *connection = listenAndAccept(fixture, client, options);
     QVERIFY(connection);
-    QSignalSpy errors(connection, &Connection::errorOccurred);
+    QSignalSpy errors(connection, &Connection::sendRefused);
+    QSignalSpy fatal(connection, &Connection::errorOccurred);
     QSignalSpy buffered(connection, &Connection::bufferedAmountChanged);
     client.stopReading();
 
@@ -665,6 +805,10 @@ void tst_Connection::slowReaderHitsBufferLimit()
     QCOMPARE(errors.at(0).at(0).value<Connection::Error>(), Connection::Error::WriteBufferFull);
     QVERIFY(connection->bufferedAmount() + chunk.size() > limit);
     QCOMPARE(connection->state(), Connection::State::Open);
+    // The connection stays open and error() says nothing went wrong.
+    QCOMPARE(fatal.size(), 0);
+    QCOMPARE(connection->error(), Connection::Error::NoError);
+    QCOMPARE(connection->sendRefusal(), Connection::Error::WriteBufferFull);
     QVERIFY(!buffered.isEmpty());
 
     // The reader comes back: everything accepted arrives and the buffer drains.

@@ -242,7 +242,7 @@ void tst_PreparedMessage::backPressurePerConnection()
     QVERIFY(slow.connection && fast.connection);
     slow.client->stopReading();
     QList<Connection::Error> slowErrors;
-    connect(slow.connection, &Connection::errorOccurred, this,
+    connect(slow.connection, &Connection::sendRefused, this,
             [&slowErrors](Connection::Error error) { slowErrors.append(error); });
 
     // Until the slow reader's buffer is full: the kernel's buffers take megabytes
@@ -263,6 +263,7 @@ void tst_PreparedMessage::backPressurePerConnection()
     }
     QVERIFY(refused);
     QCOMPARE(slowErrors, QList<Connection::Error>{Connection::Error::WriteBufferFull});
+    QCOMPARE(slow.connection->sendRefusal(), Connection::Error::WriteBufferFull);
     QCOMPARE(slow.connection->state(), Connection::State::Open);
     QVERIFY(slow.connection->bufferedAmount() <= Limit);
 
@@ -393,7 +394,7 @@ void tst_PreparedMessage::refusals()
     Peer peer = open(fixture, offer(true));
     QVERIFY(peer.connection);
     QList<QPair<Connection::Error, QString>> errors;
-    connect(peer.connection, &Connection::errorOccurred, this,
+    connect(peer.connection, &Connection::sendRefused, this,
             [&errors](Connection::Error error, const QString &text) { errors.append({error, text}); });
 
     QVERIFY(!peer.connection->sendPrepared(PreparedMessage()));

@@ -1,10 +1,12 @@
 // Server::setTrustedProxies over real sockets: a request from a trusted proxy speaks
-// of the client it forwarded (HttpRequest, Connection, the origin check); from anyone
-// else, forwarded fields count for nothing.
+// of the client it forwarded (HttpRequest, the decision handler, Connection, the
+// origin check); from anyone else, forwarded fields count for nothing.
 #include "testserver.h"
 
 #include <WsKit/httprequest.h>
 #include <WsKit/httpresponse.h>
+#include <WsKit/upgradedecision.h>
+#include <WsKit/upgrader.h>
 
 #include <QtTest>
 
@@ -44,6 +46,14 @@ QByteArray ask(quint16 port, const QList<QByteArray> &fields, quint16 *fromPort 
     return response.mid(response.indexOf("\r\n\r\n") + 4);
 }
 
+// Who a request says it came from and over what, with "PORT" for clientPort.
+QByteArray describeWithSocket(const WsKit::HttpRequest &request, quint16 clientPort)
+{
+    return describe(request).replace("port=" + QByteArray::number(clientPort), "port=PORT") + " socket="
+        + request.socketPeerAddress().toString().toUtf8() + ":"
+        + (request.socketPeerPort() == clientPort ? QByteArray("PORT") : QByteArray::number(request.socketPeerPort()));
+}
+
 } // namespace
 
 class tst_RequestOrigin : public QObject
@@ -59,6 +69,10 @@ private Q_SLOTS:
     void connectionReportsTheForwardedClient();
     void originCheckUsesTheForwardedHost();
     void ipv4MappedPeerIsTrusted();
+    void decisionHandlerSeesTheClient_data();
+    void decisionHandlerSeesTheClient();
+    void rejectionReportsTheClient();
+    void upgraderAloneTakesTheSocketPeer();
 
 private:
     std::unique_ptr<TestServer> m_server;
@@ -222,6 +236,118 @@ void tst_RequestOrigin::ipv4MappedPeerIsTrusted()
     QVERIFY(m_server->server.listen(QHostAddress::Any, 0));
     QCOMPARE(ask(m_server->server.serverPort(), {"X-Forwarded-For: 203.0.113.7"}),
              QByteArray("peer=203.0.113.7 port=0 secure=no host=backend:8081"));
+}
+
+void tst_RequestOrigin::decisionHandlerSeesTheClient_data()
+{
+    QTest::addColumn<QStringList>("trusted");
+    QTest::addColumn<QByteArray>("expected"); // "PORT" stands for the client socket's port
+    QTest::addColumn<QHostAddress>("connectionPeer");
+
+    QTest::newRow("trusted proxy") << QStringList{QStringLiteral("127.0.0.1")}
+                                   << QByteArray("peer=203.0.113.7 port=0 secure=yes host=chat.example "
+                                                 "socket=127.0.0.1:PORT")
+                                   << QHostAddress(QStringLiteral("203.0.113.7"));
+    QTest::newRow("untrusted peer: a spoof") << QStringList{QStringLiteral("10.0.0.0/8")}
+                                             << QByteArray("peer=127.0.0.1 port=PORT secure=no host=chat.example "
+                                                           "socket=127.0.0.1:PORT")
+                                             << QHostAddress(QHostAddress::LocalHost);
+}
+
+void tst_RequestOrigin::decisionHandlerSeesTheClient()
+{
+    QFETCH(QStringList, trusted);
+    QFETCH(QByteArray, expected);
+    QFETCH(QHostAddress, connectionPeer);
+    QVERIFY(m_server->server.setTrustedProxies(trusted));
+    // The decision is deferred: the request the decision keeps speaks of the client too.
+    QList<WsKit::UpgradeDecision> waiting;
+    QByteArray seen;
+    Client client;
+    WsKit::Upgrader upgrader;
+    upgrader.setDecisionHandler([&](const WsKit::HttpRequest &request, WsKit::UpgradeDecision decision) {
+        seen = describeWithSocket(request, client.socket.localPort());
+        waiting.append(decision);
+    });
+    m_server->server.setUpgrader(upgrader);
+    QVERIFY(m_server->listen());
+    QVERIFY(client.connectTo(m_server->port()));
+    // Host is where the proxy connects; the browser's page is on chat.example.
+    client.write(upgradeRequest("/", {"Origin: https://chat.example", "X-Forwarded-For: 203.0.113.7",
+                                      "X-Forwarded-Proto: https", "X-Forwarded-Host: chat.example"})
+                     .replace("Host: 127.0.0.1", "Host: chat.example"));
+    QTRY_COMPARE_WITH_TIMEOUT(waiting.size(), 1, Wait);
+    QCOMPARE(seen, expected);
+    QCOMPARE(describeWithSocket(waiting.first().request(), client.socket.localPort()), expected);
+    QVERIFY(waiting.first().accept());
+    QTRY_COMPARE_WITH_TIMEOUT(m_server->connections.size(), 1, Wait);
+    QTRY_COMPARE_WITH_TIMEOUT(client.response.status, 101, Wait);
+    WsKit::Connection *connection = m_server->connections.first();
+    QCOMPARE(connection->peerAddress(), connectionPeer);
+    QCOMPARE(connection->peerPort(), connectionPeer == QHostAddress(QHostAddress::LocalHost)
+                                         ? client.socket.localPort()
+                                         : quint16(0));
+    // The connection carries messages like any other.
+    QSignalSpy received(connection, &WsKit::Connection::textMessageReceived);
+    client.sendText("through the proxy");
+    QVERIFY(received.wait(Wait));
+    QCOMPARE(received.first().first().toString(), QStringLiteral("through the proxy"));
+}
+
+void tst_RequestOrigin::rejectionReportsTheClient()
+{
+    // The decision handler refuses one forwarded client; the error handler hears of
+    // that client, and another client through the same proxy is let in.
+    QVERIFY(m_server->server.setTrustedProxies({QStringLiteral("127.0.0.1")}));
+    QList<QHostAddress> refusedPeers;
+    WsKit::Upgrader upgrader;
+    upgrader.setDecisionHandler([](const WsKit::HttpRequest &request, WsKit::UpgradeDecision decision) {
+        if (request.peerAddress() == QHostAddress(QStringLiteral("198.51.100.9")))
+            decision.reject(WsKit::HttpResponse(403));
+        else
+            decision.accept();
+    });
+    upgrader.setErrorHandler([&](const WsKit::HttpRequest &request, int status, const QString &) {
+        QCOMPARE(status, 403);
+        refusedPeers.append(request.peerAddress());
+    });
+    m_server->server.setUpgrader(upgrader);
+    QVERIFY(m_server->listen());
+    Client banned;
+    QVERIFY(banned.connectTo(m_server->port()));
+    QCOMPARE(banned.upgrade("/", {"X-Forwarded-For: 198.51.100.9"}), 403);
+    QCOMPARE(refusedPeers, QList<QHostAddress>{QHostAddress(QStringLiteral("198.51.100.9"))});
+    Client welcome;
+    QVERIFY(welcome.connectTo(m_server->port()));
+    QCOMPARE(welcome.upgrade("/", {"X-Forwarded-For: 203.0.113.7"}), 101);
+    QTRY_COMPARE_WITH_TIMEOUT(m_server->connections.size(), 1, Wait);
+    QCOMPARE(m_server->connections.first()->peerAddress(), QHostAddress(QStringLiteral("203.0.113.7")));
+    QCOMPARE(refusedPeers.size(), 1);
+}
+
+void tst_RequestOrigin::upgraderAloneTakesTheSocketPeer()
+{
+    // Without a Server nobody is trusted: Upgrader::upgrade takes the socket's peer,
+    // whatever the request object handed to it says.
+    HeadReadingListener fixture;
+    QByteArray seen;
+    QPointer<WsKit::Connection> opened;
+    Client client;
+    WsKit::Upgrader upgrader;
+    upgrader.setDecisionHandler([&](const WsKit::HttpRequest &request, WsKit::UpgradeDecision decision) {
+        seen = describeWithSocket(request, client.socket.localPort());
+        decision.accept();
+    });
+    fixture.onHead = [&](QTcpSocket *socket, const WsKit::HttpRequest &request) {
+        opened = upgrader.upgrade(socket, request, &fixture.listener);
+    };
+    QVERIFY(fixture.listen());
+    QVERIFY(client.connectTo(fixture.port()));
+    QCOMPARE(client.upgrade("/", {"X-Forwarded-For: 203.0.113.7", "X-Forwarded-Proto: https"}), 101);
+    QCOMPARE(seen, QByteArray("peer=127.0.0.1 port=PORT secure=no host=127.0.0.1 socket=127.0.0.1:PORT"));
+    QVERIFY(opened);
+    QCOMPARE(opened->peerAddress(), QHostAddress(QHostAddress::LocalHost));
+    QCOMPARE(opened->peerPort(), client.socket.localPort());
 }
 
 QTEST_MAIN(tst_RequestOrigin)

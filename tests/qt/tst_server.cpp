@@ -27,16 +27,6 @@ using WsKit::Connection;
 using WsKit::Server;
 namespace CloseCode = WsKit::Core::CloseCode;
 
-namespace {
-
-QByteArray headerValue(const WsKit::Core::HttpResponseHead &response, std::string_view name)
-{
-    const auto value = response.headers.value(name);
-    return value ? toBytes(*value) : QByteArray();
-}
-
-} // namespace
-
 class tst_Server : public QObject
 {
     Q_OBJECT
@@ -46,6 +36,7 @@ private Q_SLOTS:
     void handshakeZoo();
     void httpHandlerServesOtherRequests();
     void defaultHandlerAnswers404();
+    void httpSocketHandlerTakesConnections();
     void webSocketPaths();
     void headTooLarge();
     void slowloris();
@@ -170,6 +161,49 @@ void tst_Server::defaultHandlerAnswers404()
     QCOMPARE(client.handshake("GET /missing HTTP/1.1\r\nHost: x\r\n\r\n"), 404);
     QVERIFY(client.waitForDisconnected());
     QVERIFY(!client.responseBody.isEmpty());
+}
+
+void tst_Server::httpSocketHandlerTakesConnections()
+{
+    TestServer fixture;
+    fixture.server.setWebSocketPaths({QStringLiteral("/ws")});
+    QList<QByteArray> offered;
+    fixture.server.setHttpSocketHandler([&](QTcpSocket *socket, const WsKit::HttpRequest &request) {
+        offered.append(request.target());
+        if (request.path() != QStringLiteral("/raw"))
+            return false; // the HTTP handler answers
+        // Taken: the whole request is still unread, the body after the head too.
+        socket->setParent(&fixture.server);
+        QObject::connect(socket, &QIODevice::readyRead, socket, [socket] {
+            const QByteArray bytes = socket->peek(socket->bytesAvailable());
+            if (!bytes.endsWith("body"))
+                return;
+            socket->write("HTTP/1.1 200 OK\r\nContent-Length: " + QByteArray::number(bytes.size())
+                          + "\r\nConnection: close\r\n\r\n" + socket->readAll());
+            socket->disconnectFromHost();
+        });
+        if (socket->bytesAvailable() > 0)
+            QMetaObject::invokeMethod(socket, &QIODevice::readyRead, Qt::QueuedConnection);
+        return true;
+    });
+    QVERIFY(fixture.listen());
+
+    const QByteArray raw = "POST /raw HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nbody";
+    Client taken;
+    QVERIFY(taken.connectTo(fixture.port()));
+    QCOMPARE(taken.handshake(raw), 200);
+    QVERIFY(taken.waitForDisconnected());
+    QCOMPARE(taken.responseBody, raw);
+
+    Client declined;
+    QVERIFY(declined.connectTo(fixture.port()));
+    QCOMPARE(declined.handshake("GET /other HTTP/1.1\r\nHost: x\r\n\r\n"), 404);
+    QVERIFY(declined.waitForDisconnected());
+
+    // Upgrades never reach it.
+    Client socket;
+    QVERIFY(fixture.accept(socket, "/ws"));
+    QCOMPARE(offered, (QList<QByteArray>{"/raw", "/other"}));
 }
 
 void tst_Server::webSocketPaths()
@@ -348,27 +382,17 @@ void tst_Server::responseHeadersAndErrorHandler()
 void tst_Server::upgraderOnItsOwnSocket()
 {
     // An Upgrader works without Server: for a program that reads heads itself.
-    QTcpServer listener;
-    QVERIFY(listener.listen(QHostAddress::LocalHost));
+    HeadReadingListener fixture;
     QPointer<Connection> accepted;
-    QObject::connect(&listener, &QTcpServer::newConnection, &listener, [&] {
-        QTcpSocket *socket = listener.nextPendingConnection();
-        QObject::connect(socket, &QIODevice::readyRead, &listener, [&, socket] {
-            WsKit::Core::HttpHeadParser parser(WsKit::Core::HttpHeadParser::Kind::Request);
-            const QByteArray head = socket->readAll();
-            std::size_t consumed = 0;
-            if (parser.parse(head.constData(), std::size_t(head.size()), consumed)
-                != WsKit::Core::HttpHeadParser::Status::Complete)
-                return;
-            socket->disconnect(&listener);
-            accepted = WsKit::Upgrader().upgrade(socket, WsKit::HttpRequest(parser.request()), &listener);
-        });
-    });
+    fixture.onHead = [&](QTcpSocket *socket, const WsKit::HttpRequest &request) {
+        accepted = WsKit::Upgrader().upgrade(socket, request, &fixture.listener);
+    };
+    QVERIFY(fixture.listen());
     Client client;
-    QVERIFY(client.connectTo(listener.serverPort()));
+    QVERIFY(client.connectTo(fixture.port()));
     QCOMPARE(client.upgrade(), 101);
     QTRY_VERIFY_WITH_TIMEOUT(accepted, Wait);
-    QCOMPARE(accepted->parent(), &listener);
+    QCOMPARE(accepted->parent(), &fixture.listener);
     QVERIFY(accepted->sendText(QStringLiteral("direct")));
     QCOMPARE(client.nextMessage().payload, QByteArray("direct"));
 }

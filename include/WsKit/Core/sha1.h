@@ -1,5 +1,6 @@
 #pragma once
-// SHA-1 (FIPS 180-4), needed only for Sec-WebSocket-Accept.
+/// @file
+/// SHA-1 (FIPS 180-4), needed only for Sec-WebSocket-Accept.
 
 #include <WsKit/Core/wskitcore_export.h>
 
@@ -9,8 +10,10 @@
 
 namespace WsKit::Core {
 
+/// A SHA-1 digest: 20 bytes.
 using Sha1Digest = std::array<std::uint8_t, 20>;
 
+/// The SHA-1 digest of data.
 WSKITCORE_EXPORT Sha1Digest sha1(std::string_view data) noexcept;
 
 } // namespace WsKit::Core

@@ -22,6 +22,8 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <functional>
+
 namespace CompressionInterop {
 
 // What one connection's messages weighed and what the wire carried for them.
@@ -128,6 +130,8 @@ struct EchoServer {
                                  counted.payloadOut = counted.payloadIn - payload.size();
                                  received.append(payload);
                                  connection->sendMessage(payload, type);
+                                 if (afterEcho)
+                                     afterEcho(connection, received.size());
                              });
         });
     }
@@ -137,6 +141,8 @@ struct EchoServer {
     QList<Settings> agreed; // from the server's side, one per connection
     QList<Traffic> traffic; // one per connection
     QList<QByteArray> received;
+    // Called after each echo with the number of messages received so far.
+    std::function<void(WsKit::Connection *connection, qsizetype received)> afterEcho;
 };
 
 // Both directions carried fewer bytes than the messages: uncompressed, frame
@@ -216,7 +222,9 @@ inline WsKit::Connection *dial(const QUrl &url, const WsKit::CompressionOptions 
 
 // Sends echoMessages() one at a time through an echo peer and checks each echo;
 // returns what went wrong (empty when nothing did) and counts the traffic.
-inline QString echoThrough(WsKit::Connection *connection, Traffic &traffic)
+// beforeSend, when given, is called with each message's index before it is sent.
+inline QString echoThrough(WsKit::Connection *connection, Traffic &traffic,
+                           const std::function<void(qsizetype index)> &beforeSend = {})
 {
     QList<QByteArray> echoes;
     QObject context;
@@ -226,6 +234,8 @@ inline QString echoThrough(WsKit::Connection *connection, Traffic &traffic)
     const auto messages = echoMessages();
     for (qsizetype i = 0; i < messages.size(); ++i) {
         const QByteArray &payload = messages.at(i).second;
+        if (beforeSend)
+            beforeSend(i);
         if (!connection->sendMessage(payload, messages.at(i).first))
             return QStringLiteral("message %1 refused: %2").arg(i).arg(connection->errorString());
         if (!QTest::qWaitFor([&] { return echoes.size() > i; }, 10000))
@@ -241,8 +251,38 @@ inline QString echoThrough(WsKit::Connection *connection, Traffic &traffic)
     return {};
 }
 
+// For echoThrough(): changes connection's compression before each message, as
+// an application may on an open connection: levels 9, 0, 1, 6, 0, 9, 3, 1 in
+// turn, and no compression at all for the fifth message. The peer must decode
+// every message.
+inline std::function<void(qsizetype)> changingCompression(WsKit::Connection *connection)
+{
+    return [connection](qsizetype index) {
+        static constexpr int levels[] = {9, 0, 1, 6, 0, 9, 3, 1};
+        WsKit::ConnectionOptions options = connection->options();
+        WsKit::CompressionOptions compression = options.compression();
+        compression.setLevel(levels[index % 8]);
+        compression.setEnabled(index != 4);
+        options.setCompression(compression);
+        connection->setOptions(options);
+    };
+}
+
 // A foreign peer run as a child process in a process group of its own.
 using Peer = TestSupport::ChildProcess;
+
+// Dials the echo server a peer started (it printed "port N") with compression;
+// nullptr and why on failure.
+inline WsKit::Connection *dialPeer(Peer &peer, const WsKit::CompressionOptions &compression, QObject *parent,
+                                   QString &why)
+{
+    const quint16 port = peer.waitForLine("port ", 10000).toUShort();
+    if (port == 0) {
+        why = QStringLiteral("the peer printed no port: ") + QString::fromUtf8(peer.output());
+        return nullptr;
+    }
+    return dial(QUrl(QStringLiteral("ws://127.0.0.1:%1/").arg(port)), compression, parent, why);
+}
 
 } // namespace CompressionInterop
 

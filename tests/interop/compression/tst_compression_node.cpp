@@ -1,8 +1,9 @@
 // permessage-deflate against Node's ws (installed into the build tree at test time):
 // its client against our Server and its server against our Dialer, with and
 // without context takeover and with limited windows, each side's choice. Both ends
-// must report the same agreement, and the bytes on the wire show both directions
-// were compressed.
+// must report the same agreement, the bytes on the wire show both directions were
+// compressed, and ws inflates what we send when the level changes between messages,
+// in both roles.
 
 #include "compressioninterop.h"
 
@@ -30,6 +31,8 @@ private Q_SLOTS:
     void nodeClient();
     void nodeServer_data();
     void nodeServer();
+    void levelChangesDecodedByNodeClient_data();
+    void levelChangesDecodedByNodeClient();
 };
 
 void tst_CompressionNode::nodeClient_data()
@@ -142,12 +145,8 @@ void tst_CompressionNode::nodeServer()
               {QStringLiteral(WSKIT_COMPRESSION_PEERS "/node_peer.js"), QStringLiteral("server"), compactJson(options)},
               nodeEnvironment());
     QVERIFY(node.started());
-    const quint16 port = node.waitForLine("port ", 10000).toUShort();
-    QVERIFY2(port != 0, node.output().constData());
-
     QString why;
-    WsKit::Connection *connection =
-        dial(QUrl(QStringLiteral("ws://127.0.0.1:%1/").arg(port)), clientSettings.options(), this, why);
+    WsKit::Connection *connection = dialPeer(node, clientSettings.options(), this, why);
     QVERIFY2(connection, qPrintable(why));
     QVERIFY(connection->isCompressionNegotiated());
     QCOMPARE(Settings::of(connection->negotiatedCompression()), agreed);
@@ -158,7 +157,52 @@ void tst_CompressionNode::nodeServer()
     QVERIFY2(problem.isEmpty(), qPrintable(problem + QLatin1Char('\n') + QString::fromUtf8(node.output())));
     qInfo() << describe(traffic).constData();
     QVERIFY2(wasCompressed(traffic), describe(traffic).constData());
+
+    // ws inflates each of our messages when the level changes between them.
+    Traffic changing;
+    const QString afterChanges = echoThrough(connection, changing, changingCompression(connection));
+    QVERIFY2(afterChanges.isEmpty(), qPrintable(afterChanges + QLatin1Char('\n') + QString::fromUtf8(node.output())));
     delete connection;
+}
+
+void tst_CompressionNode::levelChangesDecodedByNodeClient_data()
+{
+    QTest::addColumn<Settings>("serverSettings");
+    QTest::addColumn<QString>("extensions");
+    QTest::newRow("context takeover") << Settings{} << QStringLiteral("permessage-deflate; server_max_window_bits=12");
+    QTest::newRow("no context takeover")
+        << Settings{15, true, 15, true}
+        << QStringLiteral("permessage-deflate; server_no_context_takeover; client_no_context_takeover");
+}
+
+void tst_CompressionNode::levelChangesDecodedByNodeClient()
+{
+    QFETCH(Settings, serverSettings);
+    QFETCH(QString, extensions);
+
+    // Our server echoes at a new level after every message (levels 1 to 9, so the
+    // peer's check that the wire carried compressed data still holds).
+    EchoServer fixture(serverSettings.options());
+    QList<int> levels;
+    fixture.afterEcho = [&levels](WsKit::Connection *connection, qsizetype received) {
+        const int level = int(received * 4 % 9) + 1;
+        connection->setCompressionLevel(level);
+        levels.append(connection->negotiatedCompression().level());
+    };
+    QVERIFY(fixture.server.listen(QHostAddress::LocalHost, 0));
+    Peer node(QStringLiteral(WSKIT_NODE),
+              {QStringLiteral(WSKIT_COMPRESSION_PEERS "/node_peer.js"), QStringLiteral("client"),
+               QStringLiteral("ws://127.0.0.1:%1/").arg(fixture.server.serverPort()),
+               compactJson({{QStringLiteral("threshold"), 0}}), extensions},
+              nodeEnvironment());
+    QVERIFY(node.started());
+    const bool ok = node.finish(60000);
+    const QByteArray output = node.output();
+    QVERIFY2(ok, output.constData());
+    QVERIFY2(output.contains("compressed ok"), output.constData());
+    QCOMPARE(levels.size(), echoMessages().size());
+    QCOMPARE(levels.first(), 5);
+    QCOMPARE(levels.at(1), 9);
 }
 
 QTEST_MAIN(tst_CompressionNode)
