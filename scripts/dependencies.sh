@@ -9,6 +9,7 @@ wskit_packages=(
     libgl-dev libegl-dev libbenchmark-dev
     python3 python3-websockets openssl tinyproxy microsocks chromium
     qemu-user g++-aarch64-linux-gnu g++-s390x-linux-gnu
+    libhiredis-dev redis-server nginx
 )
 
 # zlib for the core's cross-CPU checks (tests/corestandalone, built for aarch64 and

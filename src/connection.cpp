@@ -908,11 +908,15 @@ quint16 Connection::localPort() const
 
 QHostAddress Connection::peerAddress() const
 {
+    if (d->handshake.forwardedPeer)
+        return d->handshake.forwardedPeer->first;
     return d->transport ? d->transport->peerAddress() : QHostAddress();
 }
 
 quint16 Connection::peerPort() const
 {
+    if (d->handshake.forwardedPeer)
+        return d->handshake.forwardedPeer->second;
     return d->transport ? d->transport->peerPort() : 0;
 }
 

@@ -19,6 +19,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <utility>
 
 namespace WsKit {
 
@@ -46,6 +47,9 @@ public:
         PackedHeaders requestHeaders;
         PackedHeaders responseHeaders;
         std::optional<Core::DeflateParameters> deflate; // permessage-deflate, when negotiated
+        // The client's address and port, when a trusted proxy forwarded them;
+        // otherwise the socket's peer is the client.
+        std::optional<std::pair<QHostAddress, quint16>> forwardedPeer = {};
     };
 
     // A Connection in state Connecting, without a socket yet.

@@ -1,5 +1,4 @@
-#include <WsKit/Core/http.h>
-#include <WsKit/httprequest.h>
+#include "httprequest_p.h"
 
 #include <QtCore/QUrl>
 #include <QtNetwork/QSslSocket>
@@ -20,13 +19,6 @@ std::string_view view(const QByteArray &bytes)
 
 } // namespace
 
-struct HttpRequest::Private {
-    Core::HttpRequestHead head;
-    QHostAddress peerAddress;
-    quint16 peerPort = 0;
-    QSslConfiguration sslConfiguration; // null unless the socket was encrypted
-};
-
 HttpRequest::HttpRequest()
     : d(std::make_unique<Private>())
 {
@@ -36,16 +28,19 @@ HttpRequest::HttpRequest(const Core::HttpRequestHead &head)
     : d(std::make_unique<Private>())
 {
     d->head = head;
+    d->host = toByteArray(head.headers.value("Host").value_or(std::string_view()));
 }
 
 HttpRequest::HttpRequest(const Core::HttpRequestHead &head, const QTcpSocket *socket)
     : HttpRequest(head)
 {
-    d->peerAddress = socket->peerAddress();
-    d->peerPort = socket->peerPort();
+    d->peerAddress = d->socketPeerAddress = socket->peerAddress();
+    d->peerPort = d->socketPeerPort = socket->peerPort();
     const auto *sslSocket = qobject_cast<const QSslSocket *>(socket);
-    if (sslSocket && sslSocket->isEncrypted())
+    if (sslSocket && sslSocket->isEncrypted()) {
         d->sslConfiguration = sslSocket->sslConfiguration();
+        d->secure = true;
+    }
 }
 
 HttpRequest::HttpRequest(const HttpRequest &other)
@@ -156,9 +151,24 @@ quint16 HttpRequest::peerPort() const
     return d->peerPort;
 }
 
+QHostAddress HttpRequest::socketPeerAddress() const
+{
+    return d->socketPeerAddress;
+}
+
+quint16 HttpRequest::socketPeerPort() const
+{
+    return d->socketPeerPort;
+}
+
 bool HttpRequest::isSecure() const
 {
-    return !d->sslConfiguration.isNull();
+    return d->secure;
+}
+
+QByteArray HttpRequest::host() const
+{
+    return d->host;
 }
 
 QSslConfiguration HttpRequest::sslConfiguration() const

@@ -29,9 +29,10 @@ std::string toStdString(const QByteArray &bytes)
 
 bool defaultOriginCheck(const HttpRequest &request)
 {
-    const auto &headers = request.head().headers;
-    return Core::originMatchesHost(headers.value("Origin").value_or(std::string_view()),
-                                   headers.value("Host").value_or(std::string_view()));
+    // The host the client asked for: behind a trusted proxy, the one it forwarded.
+    const QByteArray host = request.host();
+    return Core::originMatchesHost(request.head().headers.value("Origin").value_or(std::string_view()),
+                                   std::string_view(host.constData(), static_cast<std::size_t>(host.size())));
 }
 
 // The header fields of a response we built, as the Connection reports them.
@@ -48,10 +49,10 @@ HttpHeaderList responseFields(const std::string &response)
 
 } // namespace
 
-void PendingUpgrade::start(QTcpSocket *socket, const HttpRequest &request, const Upgrader::Private &policy,
-                           QObject *parent, Upgrader::UpgradeCallback done)
+void PendingUpgrade::start(QTcpSocket *socket, const HttpRequest &request, const Upgrader &upgrader, QObject *parent,
+                           Upgrader::UpgradeCallback done)
 {
-    (new PendingUpgrade(socket, request, policy, parent, std::move(done)))->begin();
+    (new PendingUpgrade(socket, request, *upgrader.d, parent, std::move(done)))->begin();
 }
 
 PendingUpgrade::PendingUpgrade(QTcpSocket *socket, const HttpRequest &request, const Upgrader::Private &policy,
@@ -188,8 +189,11 @@ void PendingUpgrade::acceptWith(const QString &subprotocol, const HttpHeaderList
     setParent(nullptr);
     m_socket->write(response.data(), static_cast<qint64>(response.size()));
     Connection *connection = ConnectionPrivate::create(Connection::Role::Server, options, m_parent);
+    std::optional<std::pair<QHostAddress, quint16>> forwardedPeer;
+    if (m_request.peerAddress() != m_request.socketPeerAddress() || m_request.peerPort() != m_request.socketPeerPort())
+        forwardedPeer.emplace(m_request.peerAddress(), m_request.peerPort());
     ConnectionPrivate::get(connection)->open(m_socket, {subprotocol, m_request.target(), m_request.headers(),
-                                                        responseFields(response), deflate});
+                                                        responseFields(response), deflate, forwardedPeer});
     qCDebug(lcUpgrader) << "upgraded" << m_request.target() << "from" << m_request.peerAddress()
                         << "compressed:" << deflate.has_value();
     if (finish(connection))

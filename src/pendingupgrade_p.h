@@ -26,8 +26,10 @@ namespace WsKit {
 class PendingUpgrade : public QObject
 {
 public:
-    static void start(QTcpSocket *socket, const HttpRequest &request, const Upgrader::Private &policy,
-                      QObject *parent, Upgrader::UpgradeCallback done);
+    // Upgrades socket by upgrader's policy. The request is taken as it is: who sent
+    // it is the socket's peer, or the client a trusted proxy forwarded (Server).
+    static void start(QTcpSocket *socket, const HttpRequest &request, const Upgrader &upgrader, QObject *parent,
+                      Upgrader::UpgradeCallback done);
     ~PendingUpgrade() override;
 
     // The decision was made through an UpgradeDecision: apply it, unless the

@@ -4,6 +4,7 @@
 #include "headreader_p.h"
 #include "listener_p.h"
 #include "logging_p.h"
+#include "pendingupgrade_p.h"
 #include "serverworker_p.h"
 
 #include <WsKit/Core/closecode.h>
@@ -92,7 +93,7 @@ void HandshakeReader::readHead()
     case Core::HttpHeadParser::Status::Complete:
         m_timer.stop();
         if (m_server)
-            m_server->route(this, HttpRequest(m_parser.request(), m_socket));
+            m_server->route(this, receivedRequest(m_parser.request(), *m_socket, m_server->trustedProxies));
         return;
     }
 }
@@ -241,7 +242,7 @@ void ServerPrivate::route(HandshakeReader *reader, const HttpRequest &request)
     }
     // Upgrades still being decided count: each may become a connection.
     if (connections.size() + deciding.size() >= maxConnections) {
-        qCWarning(lcServer) << "connection limit reached; refusing" << socket->peerAddress();
+        qCWarning(lcServer) << "connection limit reached; refusing" << request.peerAddress();
         reader->reply(errorResponse(503, "Too many connections"));
         Q_EMIT q->handshakeFailed(503, QStringLiteral("Too many connections"));
         return;
@@ -262,7 +263,8 @@ void ServerPrivate::route(HandshakeReader *reader, const HttpRequest &request)
         if (guard)
             Q_EMIT guard->handshakeFailed(status, reason);
     });
-    effective.upgrade(socket, request, q, [guard, socket](Connection *connection) {
+    // The request as resolved here: behind a trusted proxy, from the client it forwarded.
+    PendingUpgrade::start(socket, request, effective, q, [guard, socket](Connection *connection) {
         if (guard)
             guard->d->upgraded(socket, connection);
     });
@@ -569,6 +571,19 @@ int Server::workerCount() const
 void Server::setWorkerCount(int count)
 {
     d->workerCount = qMax(0, count);
+}
+
+bool Server::setTrustedProxies(const QStringList &proxies)
+{
+    if (d->trustedProxies.set(proxies))
+        return true;
+    qCWarning(lcServer) << "not a proxy address or network among" << proxies;
+    return false;
+}
+
+QStringList Server::trustedProxies() const
+{
+    return d->trustedProxies.entries();
 }
 
 int Server::connectionCount() const

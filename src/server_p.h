@@ -6,6 +6,7 @@
 #include "heaptrim_p.h"
 #include "logthrottle_p.h"
 #include "pendinghandshakes_p.h"
+#include "requestorigin_p.h"
 
 #include <WsKit/Core/http.h>
 #include <WsKit/server.h>
@@ -80,6 +81,7 @@ public:
     std::chrono::milliseconds handshakeTimeout = Server::DefaultHandshakeTimeout;
     int maxPendingHandshakes = Server::DefaultMaxPendingHandshakes;
     int maxConnections = Server::DefaultMaxConnections;
+    TrustedProxies trustedProxies;
     PendingHandshakes readers;
     LogThrottle droppedLog;
     LogThrottle pausedLog;

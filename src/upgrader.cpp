@@ -111,7 +111,7 @@ void Upgrader::setDecisionTimeout(std::chrono::milliseconds timeout) &
 void Upgrader::upgrade(QTcpSocket *socket, const HttpRequest &request, QObject *parent, UpgradeCallback done) const
 {
     // The socket is the truth about who asked and over what.
-    PendingUpgrade::start(socket, HttpRequest(request.head(), socket), *d, parent, std::move(done));
+    PendingUpgrade::start(socket, HttpRequest(request.head(), socket), *this, parent, std::move(done));
 }
 
 Connection *Upgrader::upgrade(QTcpSocket *socket, const HttpRequest &request, QObject *parent) const

@@ -454,13 +454,13 @@ bool runBroadcasts(bool quick)
         std::printf("  %-34s %13.0f %16.3f\n", subjects[i]->name, results[i].broadcastsPerSecond,
                     results[i].serverMicrosecondsPerDelivery);
     }
-    std::printf("  %-34s %12.2fx %15.2fx\n", "WsKit/epoll", ratio(results[0].broadcastsPerSecond, results[3].broadcastsPerSecond),
-                ratio(results[0].serverMicrosecondsPerDelivery, results[3].serverMicrosecondsPerDelivery));
-    std::printf("  %-34s %12.2fx %15.2fx\n", "WsKit/Qt", ratio(results[0].broadcastsPerSecond, results[2].broadcastsPerSecond),
-                ratio(results[0].serverMicrosecondsPerDelivery, results[2].serverMicrosecondsPerDelivery));
-    std::printf("  %-34s %12.2fx %15.2fx\n", "WsKit (prepared)/epoll",
-                ratio(results[4].broadcastsPerSecond, results[3].broadcastsPerSecond),
-                ratio(results[4].serverMicrosecondsPerDelivery, results[3].serverMicrosecondsPerDelivery));
+    const auto printRatio = [&results](const char *what, int of, int to) {
+        std::printf("  %-34s %12.2fx %15.2fx\n", what, ratio(results[of].broadcastsPerSecond, results[to].broadcastsPerSecond),
+                    ratio(results[of].serverMicrosecondsPerDelivery, results[to].serverMicrosecondsPerDelivery));
+    };
+    printRatio("WsKit/epoll", 0, 3);
+    printRatio("WsKit/Qt", 0, 2);
+    printRatio("WsKit (prepared)/epoll", 4, 3);
     std::fflush(stdout);
     return true;
 }

@@ -15,6 +15,12 @@ QByteArray toJson(const QJsonObject &event)
     return QJsonDocument(event).toJson(QJsonDocument::Compact);
 }
 
+// A line about the room: "status" lasts until the next one, "notice" is said once.
+QByteArray roomEvent(const QString &type, const QString &text)
+{
+    return toJson({{QStringLiteral("type"), type}, {QStringLiteral("text"), text}});
+}
+
 } // namespace
 
 Hub::Hub(QObject *parent)
@@ -26,13 +32,19 @@ void Hub::join(Connection *connection, const QString &name)
 {
     const Member member{connection, uniqueName(name)};
     m_members.append(member);
+    qInfo("%s joined from %s", qPrintable(member.name), qPrintable(connection->peerAddress().toString()));
     connect(connection, &Connection::messageReceived, this,
             [this, connection](const QByteArray &payload, Connection::MessageType type) {
                 onMessage(connection, payload, type);
             });
     connect(connection, &Connection::closed, this, [this, connection] { leave(connection); });
+    // The address is the client's as the server sees it: behind a trusted reverse
+    // proxy, the one the proxy forwarded.
     connection->sendJson(QJsonDocument(QJsonObject{{QStringLiteral("type"), QStringLiteral("welcome")},
-                                                   {QStringLiteral("name"), member.name}}));
+                                                   {QStringLiteral("name"), member.name},
+                                                   {QStringLiteral("address"), connection->peerAddress().toString()}}));
+    if (!m_status.isEmpty())
+        connection->sendTextUtf8(roomEvent(QStringLiteral("status"), m_status));
     membersChanged();
 }
 
@@ -42,6 +54,19 @@ QStringList Hub::memberNames() const
     for (const Member &member : m_members)
         names.append(member.name);
     return names;
+}
+
+void Hub::setStatus(const QString &text)
+{
+    if (text == m_status)
+        return;
+    m_status = text;
+    broadcast(WsKit::PreparedMessage(roomEvent(QStringLiteral("status"), text), Connection::MessageType::Text));
+}
+
+void Hub::notify(const QString &text)
+{
+    broadcast(WsKit::PreparedMessage(roomEvent(QStringLiteral("notice"), text), Connection::MessageType::Text));
 }
 
 void Hub::onMessage(Connection *connection, const QByteArray &payload, Connection::MessageType type)
@@ -97,8 +122,12 @@ void Hub::leave(Connection *connection)
 
 bool Hub::remove(Connection *connection)
 {
-    if (m_members.removeIf([connection](const Member &member) { return member.connection == connection; }) == 0)
+    const auto member = std::find_if(m_members.cbegin(), m_members.cend(),
+                                     [connection](const Member &candidate) { return candidate.connection == connection; });
+    if (member == m_members.cend())
         return false;
+    qInfo("%s left", qPrintable(member->name));
+    m_members.erase(member);
     connection->disconnect(this);
     return true;
 }

@@ -3,8 +3,8 @@
 //
 // Members' messages leave the hub through posted() and come back through
 // deliver(), which broadcasts them to every member of this room. main() connects the
-// one to the other; a backplane joining several chat processes would instead publish
-// what posted() emits and deliver() what the others published.
+// one to the other; with a backplane joining several chat processes (--redis), it
+// also publishes what posted() emits and delivers what the others published.
 
 #include <WsKit/connection.h>
 #include <WsKit/preparedmessage.h>
@@ -25,6 +25,13 @@ public:
     void join(WsKit::Connection *connection, const QString &name);
 
     QStringList memberNames() const;
+
+    // A line about the room itself (that the other chat servers are out of reach,
+    // say), shown on every member's page until it changes, and to members who join
+    // later; empty clears it.
+    void setStatus(const QString &text);
+    // A line every member's page shows once, in the conversation.
+    void notify(const QString &text);
 
 public Q_SLOTS:
     // Sends one chat event (a JSON object) to every member, encoded once. A member
@@ -52,4 +59,5 @@ private:
     QString uniqueName(const QString &wanted) const;
 
     QList<Member> m_members; // in the order they joined
+    QString m_status;
 };

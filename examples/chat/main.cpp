@@ -1,11 +1,17 @@
 // Chat server: serves its page at / and a chat room at /ws. Every message goes to
 // everyone in the room, encoded once (WsKit::PreparedMessage); a member that does
-// not read fast enough is dropped instead of slowing the room down.
+// not read fast enough is dropped instead of slowing the room down. With --redis,
+// every chat process using that Redis server is in the same room (behind a reverse
+// proxy that spreads the clients over them: docs/deployment.md).
 //
 //   chat [--port 8080] [--bind 127.0.0.1] [--max-buffered BYTES]
+//        [--redis HOST:PORT [--redis-channel NAME]] [--trusted-proxy ADDRESS[/PREFIX]]...
 //   then open http://127.0.0.1:8080/ in a browser (two windows make a conversation)
 
 #include "hub.h"
+#ifdef CHAT_WITH_REDIS
+#include "redisbackplane.h"
+#endif
 
 #include <WsKit/connection.h>
 #include <WsKit/httprequest.h>
@@ -33,7 +39,19 @@ int main(int argc, char *argv[])
         QStringLiteral("max-buffered"),
         QStringLiteral("Unsent bytes a member may pile up before it is dropped."), QStringLiteral("bytes"),
         QStringLiteral("262144"));
-    parser.addOptions({portOption, bindOption, bufferedOption});
+    const QCommandLineOption redisOption(
+        QStringLiteral("redis"),
+        QStringLiteral("Share the room with every chat process using the Redis server at this address."),
+        QStringLiteral("host:port"));
+    const QCommandLineOption channelOption(QStringLiteral("redis-channel"),
+                                           QStringLiteral("The Redis channel of the room."), QStringLiteral("name"),
+                                           QStringLiteral("wskit-chat"));
+    const QCommandLineOption proxyOption(
+        QStringLiteral("trusted-proxy"),
+        QStringLiteral("A reverse proxy (address or network) whose X-Forwarded-For/-Proto/-Host or Forwarded "
+                       "fields say who the client is. Repeat for more."),
+        QStringLiteral("address[/prefix]"));
+    parser.addOptions({portOption, bindOption, bufferedOption, redisOption, channelOption, proxyOption});
     parser.process(app);
 
     QFile pageFile(QStringLiteral(":/home.html"));
@@ -57,6 +75,11 @@ int main(int argc, char *argv[])
 
     WsKit::Server server;
     server.setUpgrader(upgrader);
+    // Behind nginx: every peer is nginx; the client is who nginx says it is.
+    if (!server.setTrustedProxies(parser.values(proxyOption))) {
+        qCritical("--trusted-proxy wants addresses or networks (10.0.0.0/8)");
+        return 1;
+    }
     server.setWebSocketPaths({QStringLiteral("/ws")});
     server.setHttpHandler([&page](const WsKit::HttpRequest &request, WsKit::HttpResponse &response) {
         if (request.path() != QStringLiteral("/"))
@@ -66,8 +89,37 @@ int main(int argc, char *argv[])
     });
 
     Hub hub;
-    // One process, one room: what is posted here is delivered here.
+    // What is posted here is delivered here at once.
     QObject::connect(&hub, &Hub::posted, &hub, &Hub::deliver);
+    if (parser.isSet(redisOption)) {
+#ifdef CHAT_WITH_REDIS
+        const QUrl redis(QStringLiteral("redis://") + parser.value(redisOption));
+        if (!redis.isValid() || redis.host().isEmpty() || redis.port() <= 0) {
+            qCritical("--redis wants host:port, not \"%s\"", qPrintable(parser.value(redisOption)));
+            return 1;
+        }
+        // Other processes get what is posted here through Redis, and this one what they post.
+        auto *backplane = new RedisBackplane(redis.host(), quint16(redis.port()),
+                                             parser.value(channelOption).toUtf8(), &hub);
+        QObject::connect(&hub, &Hub::posted, backplane, &RedisBackplane::publish);
+        QObject::connect(backplane, &RedisBackplane::received, &hub, &Hub::deliver);
+        QObject::connect(backplane, &RedisBackplane::disconnected, &hub,
+                         [&hub](const QString &why, std::chrono::milliseconds retryIn) {
+                             hub.setStatus(QStringLiteral("The other chat servers are out of reach (%1): only people "
+                                                          "on this server see what is said. Trying again in %2 s.")
+                                               .arg(why, QString::number(double(retryIn.count()) / 1000, 'f', 1)));
+                         });
+        QObject::connect(backplane, &RedisBackplane::connected, &hub, [&hub, before = false]() mutable {
+            if (std::exchange(before, true))
+                hub.notify(QStringLiteral("In touch with the other chat servers again."));
+            hub.setStatus({});
+        });
+        backplane->start();
+#else
+        qCritical("this chat was built without hiredis (libhiredis-dev): --redis is not available");
+        return 1;
+#endif
+    }
     QObject::connect(&server, &WsKit::Server::newConnection, &hub, [&hub](WsKit::Connection *connection) {
         // The page asks for /ws?name=…
         const QUrlQuery query(QUrl::fromEncoded(connection->requestTarget()));

@@ -227,9 +227,10 @@ public:
     QHostAddress localAddress() const;
     /// Our port on the connection.
     quint16 localPort() const;
-    /// The peer's address.
+    /// The peer's address. On the server side it is the client's: behind a trusted
+    /// reverse proxy (Server::setTrustedProxies()), the address the proxy forwarded.
     QHostAddress peerAddress() const;
-    /// The peer's port.
+    /// The peer's port; behind a trusted proxy, the port it forwarded, 0 when it gave none.
     quint16 peerPort() const;
     /// Qt's socket under this connection, when it has one; nullptr otherwise.
     ///

@@ -26,8 +26,14 @@ namespace Core {
 struct HttpRequestHead;
 }
 
+class TrustedProxies;
+
 /// A request head as received: method, target, fields, cookies, and who sent it
 /// over what (a value type).
+///
+/// Behind a reverse proxy that the Server trusts (Server::setTrustedProxies()),
+/// peerAddress(), peerPort(), isSecure() and host() speak of the client the proxy
+/// forwarded, and socketPeerAddress() and socketPeerPort() of the proxy itself.
 class WSKIT_EXPORT HttpRequest
 {
 public:
@@ -72,21 +78,38 @@ public:
     /// QByteArray.
     QByteArray cookie(const QByteArray &name) const;
 
-    /// Who sent the request (null for a request not read from a socket).
+    /// Who sent the request: the socket's peer, or, when that is a reverse proxy the
+    /// Server trusts (Server::setTrustedProxies()), the client it forwarded. Null for
+    /// a request not read from a socket.
     QHostAddress peerAddress() const;
-    /// The port it came from (0 for a request not read from a socket).
+    /// The port the client sent it from; 0 when not known (a trusted proxy forwarded
+    /// the address alone, or the request was not read from a socket).
     quint16 peerPort() const;
-    /// Whether the request came over TLS (wss, https).
+    /// The address of the socket's peer: the same as peerAddress(), unless a trusted
+    /// proxy forwarded the request, in which case it is the proxy's. Null for a
+    /// request not read from a socket.
+    QHostAddress socketPeerAddress() const;
+    /// The port of the socket's peer (see socketPeerAddress()); 0 for a request not
+    /// read from a socket.
+    quint16 socketPeerPort() const;
+    /// Whether the client sent the request over TLS (wss, https): TLS on the socket,
+    /// or, behind a trusted proxy, the scheme the proxy forwarded (https, wss).
     bool isSecure() const;
-    /// The TLS session it came over: protocol, cipher and the client's certificate
+    /// The host (and port) the client asked for: the Host field, or, behind a trusted
+    /// proxy, the host it forwarded. The default origin check compares Origin with it.
+    QByteArray host() const;
+    /// The TLS session of the socket: protocol, cipher and the client's certificate
     /// chain when one was asked for (QSslConfiguration::peerCertificate()). Null
-    /// when not secure.
+    /// when the socket is not encrypted, also when a trusted proxy terminated TLS
+    /// (then isSecure() may be true).
     QSslConfiguration sslConfiguration() const;
 
     /// The parsed head, for calling the core's handshake functions.
     const Core::HttpRequestHead &head() const;
 
 private:
+    friend HttpRequest receivedRequest(const Core::HttpRequestHead &head, const QTcpSocket &socket,
+                                       const TrustedProxies &proxies);
     struct Private;
     std::unique_ptr<Private> d;
 };

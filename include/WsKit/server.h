@@ -145,6 +145,31 @@ public:
     /// Sets maxConnections().
     void setMaxConnections(int count);
 
+    /// Sets the reverse proxies whose word on who a client is gets believed.
+    ///
+    /// Each entry is an address ("10.0.0.7", "::1") or a network in CIDR notation
+    /// ("10.0.0.0/8", "fd00::/8"). For a request whose peer is one of them, the
+    /// client's address (and port, when given), scheme and host come from
+    /// X-Forwarded-For, X-Forwarded-Proto and X-Forwarded-Host, or, when the request
+    /// has none of those, from Forwarded (RFC 7239). The forwarding chain is walked
+    /// from the nearest hop and believed only as far as its hops are trusted too, so
+    /// entries a client wrote itself count for nothing.
+    ///
+    /// The request that the HTTP handler, the HTTP socket handler, the origin check,
+    /// the decision handler and the error handler receive then speaks of the client
+    /// (HttpRequest::peerAddress(), peerPort(), isSecure() and host()), and so do
+    /// Connection::peerAddress() and peerPort(), the default origin check and the
+    /// server's log; HttpRequest::socketPeerAddress() still names the proxy. A
+    /// connection handed to Qt HTTP Server (bindHttpServer()) is read by it anew:
+    /// its QHttpServerRequest::remoteAddress() is the proxy, and the forwarded fields
+    /// reach it as plain header fields. The fields of any other peer are ignored.
+    /// Empty (the default): nobody is trusted. Returns false, changing nothing, when
+    /// an entry is neither an address nor a network. docs/deployment.md has the rules
+    /// and an nginx configuration.
+    bool setTrustedProxies(const QStringList &proxies);
+    /// The trusted proxies, as set.
+    QStringList trustedProxies() const;
+
     /// Whether accepting is paused because the process ran out of descriptors
     /// (or memory); see acceptPaused().
     bool isAcceptPaused() const;

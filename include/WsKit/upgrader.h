@@ -107,7 +107,9 @@ public:
     /// defers its decision. On success the Connection is open, owns socket and has
     /// the given parent. Otherwise an HTTP error was written (400, 403, 405, 426 or
     /// 431 with a short body that says why, or the decision handler's answer), and
-    /// socket is closed and deleted later.
+    /// socket is closed and deleted later. The request is taken as coming from
+    /// socket's peer, over TLS when socket is encrypted: forwarded fields are
+    /// believed only by a Server, which knows its trusted proxies.
     void upgrade(QTcpSocket *socket, const HttpRequest &request, QObject *parent, UpgradeCallback done) const;
     /// The same for a decision made at once: returns the open Connection, or nullptr
     /// when the request was refused. Returns nullptr too when the decision handler

@@ -33,6 +33,8 @@ public:
     ChildProcess &operator=(const ChildProcess &) = delete;
 
     bool started() { return m_process.waitForStarted(10000); }
+    // Whether it is still running (it did not exit or crash).
+    bool isRunning() const { return m_process.state() == QProcess::Running; }
 
     // Runs the event loop (our server lives in this thread) until the peer exits
     // or timeoutMs pass; true when it exited normally with code 0.

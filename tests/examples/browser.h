@@ -29,7 +29,8 @@ class Browser
 public:
     static constexpr int Wait = 30000; // generous: tests never depend on timing within it
 
-    explicit Browser(const QString &chromium)
+    // extraArguments go to chromium after the usual ones.
+    explicit Browser(const QString &chromium, const QStringList &extraArguments = {})
     {
         if (!m_profile.isValid()) {
             m_error = QStringLiteral("no temporary profile directory");
@@ -42,7 +43,8 @@ public:
                                   QStringLiteral("--disable-component-update"), QStringLiteral("--disable-sync"),
                                   QStringLiteral("--disable-dev-shm-usage"),
                                   QStringLiteral("--user-data-dir=") + m_profile.path(),
-                                  QStringLiteral("--remote-debugging-port=0"), QStringLiteral("about:blank")});
+                                  QStringLiteral("--remote-debugging-port=0")}
+                + extraArguments + QStringList{QStringLiteral("about:blank")});
         if (!m_process->started()) {
             m_error = QStringLiteral("chromium did not start");
             return;

@@ -38,6 +38,7 @@ public:
         return QUrl(QStringLiteral("ws://%1:%2%3").arg(m_url.host()).arg(m_url.port()).arg(pathAndQuery));
     }
     QByteArray output() { return m_process.output(); }
+    bool isRunning() const { return m_process.isRunning(); }
 
 private:
     ChildProcess m_process;

@@ -1,8 +1,8 @@
 // Qt HTTP Server on a WsKit Server's port, over real sockets, plain and with TLS:
 // QHttpServer's routes answer pages, bodies and their own 404, on one connection
 // after another (keep-alive) and pipelined, while WebSockets on the same port stay
-// with WsKit (in worker threads too); and what happens to an upgrade on a
-// connection QHttpServer holds.
+// with WsKit (in worker threads too); what happens to an upgrade on a connection
+// QHttpServer holds; and whose address each side reports behind a trusted proxy.
 
 #include "dialertestutil.h"
 
@@ -142,6 +142,7 @@ private Q_SLOTS:
     void webSocketsInWorkersPagesInTheServersThread();
     void limitsOfTheFirstHeadStayWsKits();
     void httpServerDeletedFallsBack();
+    void behindATrustedProxy();
 
 private:
     bool start(bool tls);
@@ -383,6 +384,35 @@ void tst_BindHttpServer::httpServerDeletedFallsBack()
     QCOMPARE(fallback.header("Connection").toLower(), QByteArray("close"));
     QVERIFY(client.waitForDisconnected());
     QVERIFY(!WsKit::bindHttpServer(m_server.get(), nullptr));
+}
+
+void tst_BindHttpServer::behindATrustedProxy()
+{
+    // This test is the trusted proxy (127.0.0.1) and forwards 203.0.113.7.
+    QVERIFY(m_server->setTrustedProxies({QStringLiteral("127.0.0.1")}));
+    m_http->route(QStringLiteral("/who"), [](const QHttpServerRequest &request) {
+        return request.remoteAddress().toString().toUtf8() + " for " + request.value("X-Forwarded-For");
+    });
+    QVERIFY(start(false));
+    const QByteArray forwarded = "X-Forwarded-For: 203.0.113.7\r\n";
+
+    // QHttpServer reads the request itself: the proxy is its remote address, and the
+    // forwarded field reaches the route as it was sent.
+    HttpClient page;
+    QVERIFY(page.connectTo(m_server->serverPort(), false));
+    page.send(get("/who").replace("\r\n\r\n", "\r\n" + forwarded + "\r\n"));
+    const Response who = page.next();
+    QCOMPARE(who.status, 200);
+    QCOMPARE(who.body, QByteArray("127.0.0.1 for 203.0.113.7"));
+
+    // A WebSocket on the same port is WsKit's, which believes the proxy.
+    QSignalSpy opened(m_server.get(), &WsKit::Server::newConnection);
+    HttpClient upgrade;
+    QVERIFY(upgrade.connectTo(m_server->serverPort(), false));
+    upgrade.send(upgradeRequest("/ws").replace("\r\n\r\n", "\r\n" + forwarded + "\r\n"));
+    QCOMPARE(upgrade.next().status, 101);
+    QTRY_COMPARE_WITH_TIMEOUT(opened.size(), 1, Wait);
+    QCOMPARE(opened.first().first().value<Connection *>()->peerAddress(), QHostAddress(QStringLiteral("203.0.113.7")));
 }
 
 QTEST_MAIN(tst_BindHttpServer)

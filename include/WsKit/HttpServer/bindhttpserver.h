@@ -24,6 +24,10 @@ class Server;
 /// Qt 6.4 answers it with its missing handler (404) and closes the connection.
 /// Browsers and WebSocket clients open a new connection for each WebSocket.
 ///
+/// httpServer reads each request itself: behind a reverse proxy its
+/// QHttpServerRequest::remoteAddress() is the proxy's, whatever
+/// Server::setTrustedProxies() says.
+///
 /// Works for plain and TLS servers (server's QSslServer does the TLS handshake;
 /// httpServer needs no TLS setup of its own). Both must live in the same thread.
 /// Replaces server's HTTP socket handler; returns false and changes nothing when
