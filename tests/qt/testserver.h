@@ -35,6 +35,21 @@ struct TestServer {
         return connections.last();
     }
 
+    // shutdown() with a 200 ms deadline; true when shutdownFinished() followed
+    // well before the 5 s close timeout, so the deadline ended the connections.
+    bool shutDownAtDeadline()
+    {
+        bool finished = false;
+        const QMetaObject::Connection watch =
+            QObject::connect(&server, &Server::shutdownFinished, [&finished] { finished = true; });
+        QElapsedTimer timer;
+        timer.start();
+        server.shutdown(std::chrono::milliseconds(200));
+        const bool ended = QTest::qWaitFor([&finished] { return finished; }, Wait);
+        QObject::disconnect(watch);
+        return ended && timer.elapsed() < 4000;
+    }
+
     Server server;
     QList<QPointer<Connection>> connections;
 };
