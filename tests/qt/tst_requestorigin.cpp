@@ -73,6 +73,7 @@ private Q_SLOTS:
     void decisionHandlerSeesTheClient();
     void rejectionReportsTheClient();
     void upgraderAloneTakesTheSocketPeer();
+    void workerThreadsKeepTheForwardedClient();
 
 private:
     std::unique_ptr<TestServer> m_server;
@@ -348,6 +349,31 @@ void tst_RequestOrigin::upgraderAloneTakesTheSocketPeer()
     QVERIFY(opened);
     QCOMPARE(opened->peerAddress(), QHostAddress(QHostAddress::LocalHost));
     QCOMPARE(opened->peerPort(), client.socket.localPort());
+}
+
+void tst_RequestOrigin::workerThreadsKeepTheForwardedClient()
+{
+    // The forwarded client moves with its connection to a worker thread: a slot
+    // running there still reads the client's address, not the proxy's.
+    m_server->server.setWorkerCount(2);
+    QVERIFY(m_server->server.setTrustedProxies({QStringLiteral("127.0.0.1")}));
+    QThread *serverThread = QThread::currentThread();
+    QObject::connect(&m_server->server, &WsKit::Server::newConnection, &m_server->server,
+                     [serverThread](WsKit::Connection *connection) {
+                         QObject::connect(connection, &WsKit::Connection::textMessageReceived, connection,
+                                          [connection, serverThread] {
+                                              const bool inWorker = QThread::currentThread() != serverThread;
+                                              connection->sendText(connection->peerAddress().toString()
+                                                                   + (inWorker ? QStringLiteral(" in a worker")
+                                                                               : QStringLiteral(" in the server")));
+                                          });
+                     });
+    QVERIFY(m_server->listen());
+    Client client;
+    QVERIFY(client.connectTo(m_server->port()));
+    QCOMPARE(client.upgrade("/", {"X-Forwarded-For: 203.0.113.7"}), 101);
+    client.sendText("who am I?");
+    QCOMPARE(client.nextMessage().payload, QByteArray("203.0.113.7 in a worker"));
 }
 
 QTEST_MAIN(tst_RequestOrigin)
